@@ -1,0 +1,176 @@
+//! Thin handlers for `/v1/auth/*`, `/v1/me` and `/v1/admin/users`.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use super::api::*;
+use super::{Principal, Role, service};
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::http::{IdempotencyKey, Json};
+use crate::idempotency::{self, Created, RequestIdentity};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me)
+        .service(create_user)
+        .service(get_user);
+}
+
+/// Register a seller or buyer organisation and its first user.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; log in next", body = MeResponse,
+         headers(("Location" = String, description = "/v1/me"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email cannot be used", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+async fn register(
+    state: web::Data<AppState>,
+    body: Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let created = service::register(&mut conn, &state.config, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", "/v1/me"))
+        .json(created))
+}
+
+/// Exchange email and password for an access token and a refresh token.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let mut conn = state.stores.platform().await?;
+    let tokens = service::login(&mut conn, &state.jwt, &state.config, body.into_inner()).await?;
+    Ok(web::Json(tokens))
+}
+
+/// Rotate a refresh token: returns new tokens; the presented one stops working.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let mut conn = state.stores.platform().await?;
+    let tokens = service::refresh(&mut conn, &state.jwt, &state.config, body.into_inner()).await?;
+    Ok(web::Json(tokens))
+}
+
+/// End the session the refresh token belongs to.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out"))
+)]
+#[post("/auth/logout")]
+async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    service::logout(&mut conn, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller and its organisation.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+async fn me(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::Json<MeResponse>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(service::me(&mut conn, &principal).await?))
+}
+
+/// Create a staff account: vetting officer, admin or auditor. Admins only.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, body = UserView, headers(("Location" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/users")]
+async fn create_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    principal.require(&[Role::Admin])?;
+    let mut conn = state.stores.platform().await?;
+    let (staff, org) = service::check_staff_request(&mut conn, &body).await?;
+    let role = body.role;
+    let identity = RequestIdentity {
+        user_id: principal.user_id,
+        key: &key,
+        method: "POST",
+        path: req.path(),
+        fingerprint: &body.fingerprint,
+    };
+    let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
+        let user = service::create_staff(conn, staff, role, &org).await?;
+        Created::new(format!("/v1/admin/users/{}", user.id), &user)
+    })
+    .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// A user account. Admins and auditors see any; others only themselves.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users/{id}")]
+async fn get_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<UserView>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::get_user(&mut conn, &principal, id.into_inner()).await?,
+    ))
+}

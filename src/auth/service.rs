@@ -1,0 +1,583 @@
+//! Registration, login with throttling, refresh-token rotation with reuse detection, logout,
+//! and staff accounts created by an admin.
+
+use base64::Engine;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::api::*;
+use super::jwt::JwtKeys;
+use super::model::{Membership, Organisation, RefreshToken, User};
+use super::{OrganisationKind, PLATFORM_ORGANISATION_ID, Principal, Role, password};
+use crate::config::Config;
+use crate::db::schema::{login_throttle, memberships, organisations, refresh_tokens, users};
+use crate::error::{ApiError, ApiResult, Validator};
+
+const BAD_CREDENTIALS: &str = "the email or password is incorrect";
+
+/// Lower-cases and checks an email address (one `@`, a dotted domain, no spaces).
+pub fn parse_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err("must be an email address like name@example.com".into())
+    }
+}
+
+pub fn parse_name(raw: &str, max: usize) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err("must not be empty".into())
+    } else if name.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+pub fn parse_country(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err("must be an ISO 3166-1 alpha-2 country code such as IN or CN".into())
+    }
+}
+
+fn refresh_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_refresh_token() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+fn user_view(user: &User, membership: &Membership) -> ApiResult<UserView> {
+    Ok(UserView {
+        id: user.id,
+        email: user.email.clone(),
+        full_name: user.full_name.clone(),
+        role: Role::parse(&membership.role)
+            .ok_or_else(|| ApiError::internal(format!("unknown role {}", membership.role)))?,
+        organisation_id: membership.organisation_id,
+        created_at: user.created_at,
+    })
+}
+
+fn organisation_view(org: &Organisation) -> ApiResult<OrganisationView> {
+    Ok(OrganisationView {
+        id: org.id,
+        kind: OrganisationKind::parse(&org.kind)
+            .ok_or_else(|| ApiError::internal(format!("unknown organisation kind {}", org.kind)))?,
+        name: org.name.clone(),
+        country_code: org.country_code.clone(),
+        home_jurisdiction: org.home_jurisdiction.clone(),
+    })
+}
+
+struct NewAccount {
+    email: String,
+    password: String,
+    full_name: String,
+}
+
+fn check_account(v: &mut Validator, email: &str, pwd: &str, full_name: &str) -> Option<NewAccount> {
+    let email = v.check("email", parse_email(email));
+    let pwd_ok = v.check("password", password::check_policy(pwd));
+    let full_name = v.check("full_name", parse_name(full_name, 200));
+    Some(NewAccount {
+        email: email?,
+        password: pwd_ok.map(|_| pwd.to_owned())?,
+        full_name: full_name?,
+    })
+}
+
+async fn insert_user(
+    conn: &mut AsyncPgConnection,
+    account: NewAccount,
+    password_hash: String,
+    role: Role,
+    org: &Organisation,
+) -> ApiResult<(User, Membership)> {
+    let now = Utc::now();
+    let user = User {
+        id: Uuid::now_v7(),
+        email: account.email,
+        password_hash,
+        full_name: account.full_name,
+        home_jurisdiction: org.home_jurisdiction.clone(),
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(users::table)
+        .values(&user)
+        .execute(conn)
+        .await
+        .map_err(email_taken)?;
+    let membership = Membership {
+        user_id: user.id,
+        organisation_id: org.id,
+        role: role.as_str().to_owned(),
+        home_jurisdiction: org.home_jurisdiction.clone(),
+        created_at: now,
+    };
+    diesel::insert_into(memberships::table)
+        .values(&membership)
+        .execute(conn)
+        .await?;
+    Ok((user, membership))
+}
+
+fn email_taken(e: diesel::result::Error) -> ApiError {
+    match ApiError::from(e) {
+        ApiError::Conflict(_) => {
+            ApiError::Conflict("this email address cannot be registered".into())
+        }
+        other => other,
+    }
+}
+
+/// Self-service registration of a seller or buyer with its organisation.
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    req: RegisterRequest,
+) -> ApiResult<MeResponse> {
+    let mut v = Validator::new();
+    let account = check_account(&mut v, &req.email, &req.password, &req.full_name);
+    let org_name = v.check("organisation.name", parse_name(&req.organisation.name, 200));
+    let country = v.check(
+        "organisation.country_code",
+        parse_country(&req.organisation.country_code),
+    );
+    if let (SelfServiceKind::Seller, Some(c)) = (req.organisation.kind, &country) {
+        let served: Vec<String> = config.in_country_map().into_keys().collect();
+        if !served.contains(c) {
+            v.push(
+                "organisation.country_code",
+                "unsupported_jurisdiction",
+                format!("sellers can register from {} only", served.join(", ")),
+            );
+        }
+    }
+    v.finish()?;
+    let (Some(account), Some(org_name), Some(country)) = (account, org_name, country) else {
+        return Err(ApiError::internal("validator passed with missing values"));
+    };
+    let hash = password::hash(account.password.clone()).await?;
+    let (kind, role) = match req.organisation.kind {
+        SelfServiceKind::Seller => (OrganisationKind::Seller, Role::Seller),
+        SelfServiceKind::Buyer => (OrganisationKind::Buyer, Role::Buyer),
+    };
+    conn.transaction(async |conn| {
+        let now = Utc::now();
+        let org = Organisation {
+            id: Uuid::now_v7(),
+            kind: kind.as_str().to_owned(),
+            name: org_name,
+            country_code: country.clone(),
+            home_jurisdiction: country,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(organisations::table)
+            .values(&org)
+            .execute(conn)
+            .await?;
+        let (user, membership) = insert_user(conn, account, hash, role, &org).await?;
+        Ok(MeResponse {
+            user: user_view(&user, &membership)?,
+            organisation: organisation_view(&org)?,
+        })
+    })
+    .await
+}
+
+/// Refuses attempts while an email is locked out.
+async fn throttle_check(conn: &mut AsyncPgConnection, email_key: &str) -> ApiResult<()> {
+    let locked: Option<Option<chrono::DateTime<Utc>>> = login_throttle::table
+        .find(email_key)
+        .select(login_throttle::locked_until)
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(Some(until)) = locked {
+        let left = (until - Utc::now()).num_seconds();
+        if left > 0 {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: left as u64,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn throttle_record_failure(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    email_key: &str,
+) -> ApiResult<()> {
+    // One statement, so concurrent failures all count.
+    diesel::sql_query(
+        "INSERT INTO login_throttle AS t (email_key, failures, window_started_at)
+         VALUES ($1, 1, now())
+         ON CONFLICT (email_key) DO UPDATE SET
+           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $2)
+                           THEN 1 ELSE t.failures + 1 END,
+           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $2)
+                           THEN now() ELSE t.window_started_at END,
+           locked_until = CASE WHEN t.window_started_at >= now() - make_interval(secs => $2)
+                                AND t.failures + 1 >= $3
+                           THEN now() + make_interval(secs => $2) ELSE NULL END",
+    )
+    .bind::<diesel::sql_types::Text, _>(email_key)
+    .bind::<diesel::sql_types::Double, _>(config.login_window_secs as f64)
+    .bind::<diesel::sql_types::Integer, _>(config.login_max_failures)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn load_account(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> ApiResult<(User, Membership, Organisation)> {
+    let (user, membership): (User, Membership) = users::table
+        .inner_join(memberships::table)
+        .filter(users::id.eq(user_id))
+        .select((User::as_select(), Membership::as_select()))
+        .first(conn)
+        .await?;
+    let org: Organisation = organisations::table
+        .find(membership.organisation_id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .await?;
+    Ok((user, membership, org))
+}
+
+async fn issue_tokens(
+    conn: &mut AsyncPgConnection,
+    keys: &JwtKeys,
+    config: &Config,
+    membership: &Membership,
+    family_id: Uuid,
+) -> ApiResult<TokenResponse> {
+    let role = Role::parse(&membership.role)
+        .ok_or_else(|| ApiError::internal(format!("unknown role {}", membership.role)))?;
+    let refresh_token = new_refresh_token();
+    let now = Utc::now();
+    diesel::insert_into(refresh_tokens::table)
+        .values(&RefreshToken {
+            id: Uuid::now_v7(),
+            family_id,
+            user_id: membership.user_id,
+            token_hash: refresh_hash(&refresh_token),
+            issued_at: now,
+            expires_at: now + Duration::seconds(config.refresh_token_ttl_secs),
+            rotated_at: None,
+            revoked_at: None,
+        })
+        .execute(conn)
+        .await?;
+    Ok(TokenResponse {
+        access_token: keys.issue(membership.user_id, membership.organisation_id, role)?,
+        token_type: "Bearer".into(),
+        expires_in: keys.ttl_secs(),
+        refresh_token,
+        refresh_expires_in: config.refresh_token_ttl_secs,
+    })
+}
+
+pub async fn login(
+    conn: &mut AsyncPgConnection,
+    keys: &JwtKeys,
+    config: &Config,
+    req: LoginRequest,
+) -> ApiResult<TokenResponse> {
+    let email_key = req.email.trim().to_lowercase();
+    if email_key.is_empty() || req.password.is_empty() || email_key.len() > 254 {
+        return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+    }
+    throttle_check(conn, &email_key).await?;
+    let found: Option<(User, Membership)> = users::table
+        .inner_join(memberships::table)
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(users.email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email_key),
+        )
+        .select((User::as_select(), Membership::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    let stored = found
+        .as_ref()
+        .filter(|(u, _)| u.disabled_at.is_none())
+        .map(|(u, _)| u.password_hash.clone());
+    if !password::verify(req.password, stored).await? {
+        throttle_record_failure(conn, config, &email_key).await?;
+        return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+    }
+    let Some((_, membership)) = found else {
+        return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+    };
+    diesel::delete(login_throttle::table.find(&email_key))
+        .execute(conn)
+        .await?;
+    issue_tokens(conn, keys, config, &membership, Uuid::now_v7()).await
+}
+
+enum RefreshOutcome {
+    Issued(TokenResponse),
+    Refused,
+}
+
+/// Rotates a refresh token. Presenting one that was already rotated means it leaked: the whole
+/// family (that login's session) is revoked.
+pub async fn refresh(
+    conn: &mut AsyncPgConnection,
+    keys: &JwtKeys,
+    config: &Config,
+    req: RefreshRequest,
+) -> ApiResult<TokenResponse> {
+    let hash = refresh_hash(req.refresh_token.trim());
+    let outcome = conn
+        .transaction(async |conn| {
+            let token: Option<RefreshToken> = refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(&hash))
+                .select(RefreshToken::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(token) = token else {
+                return Ok(RefreshOutcome::Refused);
+            };
+            let now = Utc::now();
+            if token.revoked_at.is_some() || token.expires_at <= now {
+                return Ok(RefreshOutcome::Refused);
+            }
+            if token.rotated_at.is_some() {
+                tracing::warn!(family = %token.family_id, user = %token.user_id, "refresh token reuse: revoking the session");
+                revoke_family(conn, token.family_id).await?;
+                return Ok(RefreshOutcome::Refused);
+            }
+            let (user, membership, _) = load_account(conn, token.user_id).await?;
+            if user.disabled_at.is_some() {
+                revoke_family(conn, token.family_id).await?;
+                return Ok(RefreshOutcome::Refused);
+            }
+            diesel::update(refresh_tokens::table.find(token.id))
+                .set(refresh_tokens::rotated_at.eq(now))
+                .execute(conn)
+                .await?;
+            let tokens = issue_tokens(conn, keys, config, &membership, token.family_id).await?;
+            Ok::<_, ApiError>(RefreshOutcome::Issued(tokens))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Issued(tokens) => Ok(tokens),
+        RefreshOutcome::Refused => Err(ApiError::Unauthorized(
+            "the refresh token is invalid, expired or revoked; log in again".into(),
+        )),
+    }
+}
+
+async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> ApiResult<()> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored.
+pub async fn logout(conn: &mut AsyncPgConnection, req: RefreshRequest) -> ApiResult<()> {
+    let family: Option<Uuid> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(refresh_hash(req.refresh_token.trim())))
+        .select(refresh_tokens::family_id)
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(family) = family {
+        revoke_family(conn, family).await?;
+    }
+    Ok(())
+}
+
+pub async fn me(conn: &mut AsyncPgConnection, principal: &Principal) -> ApiResult<MeResponse> {
+    let (user, membership, org) = load_account(conn, principal.user_id).await?;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::Unauthorized("this account is disabled".into()));
+    }
+    Ok(MeResponse {
+        user: user_view(&user, &membership)?,
+        organisation: organisation_view(&org)?,
+    })
+}
+
+/// Checks a staff-account request; returns the account and the organisation it joins.
+pub async fn check_staff_request(
+    conn: &mut AsyncPgConnection,
+    req: &CreateUserRequest,
+) -> ApiResult<(NewStaff, Organisation)> {
+    let mut v = Validator::new();
+    let account = check_account(&mut v, &req.email, &req.password, &req.full_name);
+    let org_id = match (req.role, req.organisation_id) {
+        (Role::Seller | Role::Buyer, _) => {
+            v.push(
+                "role",
+                "self_service",
+                "sellers and buyers register themselves",
+            );
+            None
+        }
+        (Role::VettingOfficer, None) => {
+            v.push(
+                "organisation_id",
+                "required",
+                "a vetting officer belongs to a vetting body",
+            );
+            None
+        }
+        (Role::VettingOfficer, Some(id)) => Some(id),
+        (Role::Admin | Role::Auditor, None) => Some(PLATFORM_ORGANISATION_ID),
+        (Role::Admin | Role::Auditor, Some(id)) if id == PLATFORM_ORGANISATION_ID => Some(id),
+        (Role::Admin | Role::Auditor, Some(_)) => {
+            v.push(
+                "organisation_id",
+                "invalid",
+                "admins and auditors belong to the platform organisation",
+            );
+            None
+        }
+    };
+    let org = match org_id {
+        Some(id) => organisations::table
+            .find(id)
+            .select(Organisation::as_select())
+            .first(conn)
+            .await
+            .optional()?,
+        None => None,
+    };
+    match (&org, org_id) {
+        (None, Some(_)) => v.push("organisation_id", "not_found", "no such organisation"),
+        (Some(o), _) if o.kind != req.role.organisation_kind().as_str() => v.push(
+            "organisation_id",
+            "wrong_kind",
+            format!(
+                "a {} must belong to a {} organisation",
+                req.role.as_str(),
+                req.role.organisation_kind().as_str()
+            ),
+        ),
+        _ => {}
+    }
+    v.finish()?;
+    match (account, org) {
+        (Some(account), Some(org)) => Ok((NewStaff(account), org)),
+        _ => Err(ApiError::internal("validator passed with missing values")),
+    }
+}
+
+/// A checked staff account waiting to be created.
+pub struct NewStaff(NewAccount);
+
+/// Creates a staff account (inside the caller's transaction).
+pub async fn create_staff(
+    conn: &mut AsyncPgConnection,
+    staff: NewStaff,
+    role: Role,
+    org: &Organisation,
+) -> ApiResult<UserView> {
+    let hash = password::hash(staff.0.password.clone()).await?;
+    let (user, membership) = insert_user(conn, staff.0, hash, role, org).await?;
+    user_view(&user, &membership)
+}
+
+/// Creates the first admin from the command line; idempotent on the email.
+pub async fn bootstrap_admin(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    password_plain: &str,
+    full_name: &str,
+) -> ApiResult<UserView> {
+    let req = CreateUserRequest {
+        email: email.to_owned(),
+        password: password_plain.to_owned(),
+        full_name: full_name.to_owned(),
+        role: Role::Admin,
+        organisation_id: None,
+    };
+    let (staff, org) = check_staff_request(conn, &req).await?;
+    conn.transaction(async |conn| create_staff(conn, staff, Role::Admin, &org).await)
+        .await
+}
+
+/// Staff and auditors may read any user; everyone else only themselves.
+pub async fn get_user(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<UserView> {
+    if principal.user_id != id {
+        principal.require(&[Role::Admin, Role::Auditor])?;
+    }
+    let (user, membership, _) = load_account(conn, id).await?;
+    user_view(&user, &membership)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            parse_email("  Owner@Example.COM ").unwrap(),
+            "owner@example.com"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "@c.com",
+            "a@.com",
+            "a@c.com.",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn countries_are_two_letters() {
+        assert_eq!(parse_country("in").unwrap(), "IN");
+        assert!(parse_country("IND").is_err());
+        assert!(parse_country("1N").is_err());
+    }
+}

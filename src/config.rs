@@ -1,0 +1,274 @@
+//! One typed configuration, read from `EXPORTBRIDGE_*` environment variables or flags.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Whether the service runs as a local development instance or in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Local defaults: a JWT key is generated when none is configured.
+    Dev,
+    /// Every secret must be configured explicitly.
+    Production,
+}
+
+/// A secret string that never shows up in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// A database URL: the password part is masked when printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // postgres://user:password@host/db -> postgres://user:***@host/db
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let creds = &self.0[scheme + 3..at];
+                match creds.find(':') {
+                    Some(colon) => write!(
+                        f,
+                        "{}{}:***{}",
+                        &self.0[..scheme + 3],
+                        &creds[..colon],
+                        &self.0[at..]
+                    ),
+                    None => f.write_str(&self.0),
+                }
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(DatabaseUrl(s.to_owned()))
+        } else {
+            Err("a database URL starts with postgres:// or postgresql://".into())
+        }
+    }
+}
+
+/// One in-country store: `IN=postgres://…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InCountryStore {
+    pub jurisdiction: String,
+    pub url: DatabaseUrl,
+}
+
+impl std::str::FromStr for InCountryStore {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (code, url) = s
+            .split_once('=')
+            .ok_or_else(|| "expected JURISDICTION=postgres://…, e.g. IN=postgres://…".to_owned())?;
+        let code = code.trim().to_ascii_uppercase();
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(format!(
+                "jurisdiction {code:?} is not an ISO 3166 alpha-2 code"
+            ));
+        }
+        Ok(InCountryStore {
+            jurisdiction: code,
+            url: url.trim().parse()?,
+        })
+    }
+}
+
+/// Everything the service needs to run; shared by `serve` and the other subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// dev (local defaults) or production (all secrets required).
+    #[arg(long, env = "EXPORTBRIDGE_MODE", value_enum, default_value = "dev")]
+    pub mode: Mode,
+
+    /// Address to listen on.
+    #[arg(long, env = "EXPORTBRIDGE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Platform store (primary PostgreSQL database).
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:55432/exportbridge"
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// In-country stores, comma separated `JURISDICTION=url` pairs.
+    #[arg(
+        long = "in-country-database-url",
+        env = "EXPORTBRIDGE_IN_COUNTRY_DATABASE_URLS",
+        value_delimiter = ',',
+        default_value = "IN=postgres://postgres@127.0.0.1:55433/exportbridge"
+    )]
+    pub in_country: Vec<InCountryStore>,
+
+    /// Maximum connections per store pool.
+    #[arg(long, env = "EXPORTBRIDGE_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+
+    /// HMAC key for access tokens (at least 32 bytes). Generated per process in dev mode when unset.
+    #[arg(long, env = "EXPORTBRIDGE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// `iss` claim of issued access tokens.
+    #[arg(long, env = "EXPORTBRIDGE_JWT_ISSUER", default_value = "exportbridge")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim of issued access tokens.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_JWT_AUDIENCE",
+        default_value = "exportbridge-api"
+    )]
+    pub jwt_audience: String,
+
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+
+    /// Refresh token lifetime in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+
+    /// Failed logins for one email within the window before further attempts are refused.
+    #[arg(long, env = "EXPORTBRIDGE_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: i32,
+
+    /// Length of the failed-login window and of the lock-out, in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_LOGIN_WINDOW", default_value_t = 900)]
+    pub login_window_secs: i64,
+
+    /// Largest accepted JSON body, in bytes.
+    #[arg(long, env = "EXPORTBRIDGE_JSON_LIMIT", default_value_t = 256 * 1024)]
+    pub json_limit: usize,
+
+    /// Directory for uploaded documents and other local state.
+    #[arg(long, env = "EXPORTBRIDGE_DATA_DIR", default_value = ".data/files")]
+    pub data_dir: PathBuf,
+
+    /// Log filter (tracing `EnvFilter` syntax).
+    #[arg(long, env = "EXPORTBRIDGE_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "EXPORTBRIDGE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+
+    /// HTTP worker threads (0 = one per core).
+    #[arg(long, env = "EXPORTBRIDGE_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+}
+
+impl Config {
+    /// Defaults without reading the environment (tests start from this).
+    pub fn local_defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parsing an empty argument list cannot fail: every field has a default.
+        match Wrapper::try_parse_from(["exportbridge"]) {
+            Ok(w) => w.config,
+            Err(e) => panic!("config defaults are inconsistent: {e}"),
+        }
+    }
+
+    /// The in-country store URLs by jurisdiction.
+    pub fn in_country_map(&self) -> BTreeMap<String, DatabaseUrl> {
+        self.in_country
+            .iter()
+            .map(|s| (s.jurisdiction.clone(), s.url.clone()))
+            .collect()
+    }
+
+    /// Checks that only make sense once everything is read.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.mode == Mode::Production {
+            match &self.jwt_secret {
+                None => return Err("EXPORTBRIDGE_JWT_SECRET is required in production mode".into()),
+                Some(s) if s.expose().len() < 32 => {
+                    return Err("EXPORTBRIDGE_JWT_SECRET must be at least 32 bytes".into());
+                }
+                _ => {}
+            }
+        }
+        if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
+            return Err("token lifetimes must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_masks_password() {
+        let url = DatabaseUrl("postgres://app:hunter2@db:5432/x".into());
+        assert_eq!(url.to_string(), "postgres://app:***@db:5432/x");
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn secret_is_not_debug_printed() {
+        assert_eq!(format!("{:?}", Secret::new("abc")), "Secret(***)");
+    }
+
+    #[test]
+    fn in_country_store_parses() {
+        let s: InCountryStore = "in=postgres://a@b/c".parse().unwrap();
+        assert_eq!(s.jurisdiction, "IN");
+        assert!("IND=postgres://x".parse::<InCountryStore>().is_err());
+        assert!("IN=mysql://x".parse::<InCountryStore>().is_err());
+    }
+
+    #[test]
+    fn production_requires_a_long_secret() {
+        let mut c = Config::local_defaults();
+        assert!(c.validate().is_ok());
+        c.mode = Mode::Production;
+        assert!(c.validate().is_err());
+        c.jwt_secret = Some(Secret::new("x".repeat(32)));
+        assert!(c.validate().is_ok());
+    }
+}

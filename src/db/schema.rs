@@ -1,0 +1,85 @@
+//! Table definitions (hand-written to match `migrations/`; diesel CLI would need libpq).
+
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        country_code -> Text,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        full_name -> Text,
+        home_jurisdiction -> Text,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, organisation_id) {
+        user_id -> Uuid,
+        organisation_id -> Uuid,
+        role -> Text,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Uuid,
+        idempotency_key -> Text,
+        request_method -> Text,
+        request_path -> Text,
+        request_hash -> Bytea,
+        response_status -> Int2,
+        response_location -> Nullable<Text>,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_throttle (email_key) {
+        email_key -> Text,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    memberships,
+    refresh_tokens,
+    idempotency_keys,
+    login_throttle,
+);

@@ -1,0 +1,260 @@
+//! One error type for the whole API, mapped once to `application/problem+json` (RFC 9457).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+const PROBLEM_BASE: &str = "https://exportbridge.dev/problems/";
+
+/// One invalid field in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `organisation.name`.
+    pub field: String,
+    /// Stable machine-readable code, e.g. `too_short`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An `application/problem+json` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Present on validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("too many attempts; retry later")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(String),
+    /// The cause is logged, never sent to the client.
+    #[error("internal error")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("malformed-request", "Malformed request"),
+            ApiError::Validation(_) => ("validation-error", "Validation failed"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
+            ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let detail = match self {
+            ApiError::Validation(errors) if errors.len() == 1 => {
+                format!("{}: {}", errors[0].field, errors[0].message)
+            }
+            ApiError::NotFound => "no such resource, or it is not visible to you".to_owned(),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("this resource allows {}", allow.join(", "))
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            kind: format!("{PROBLEM_BASE}{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::info!(constraint = ?info.constraint_name(), "unique violation");
+                ApiError::Conflict("a resource with these values already exists".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::Conflict("a concurrent change won; retry the request".into())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(e: crate::db::PoolError) -> Self {
+        ApiError::Unavailable(format!("database pool: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problem_lists_fields() {
+        let e = ApiError::field("email", "invalid", "not an email address");
+        let p = e.problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.kind, "https://exportbridge.dev/problems/validation-error");
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.detail, "email: not an email address");
+    }
+
+    #[test]
+    fn internal_cause_is_not_sent() {
+        let p = ApiError::internal("password=secret in a query").problem();
+        assert!(!p.detail.contains("secret"));
+        assert_eq!(p.status, 500);
+    }
+}
+
+/// Collects every field error of a request before answering, so the client sees them all.
+#[derive(Debug, Default)]
+pub struct Validator(Vec<FieldError>);
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the parsed value, or records the message against the field.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.0.push(FieldError::new(field, "invalid", message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! HTTP plumbing shared by every route: the JSON extractor with field-level errors, the
+//! `Idempotency-Key` header, ETags, and the fallback that answers 404 / 405.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::{Payload, ResourceDef};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body: `application/json`, size-capped, with serde failures turned into 400 (not JSON)
+/// or 422 (JSON of the wrong shape, naming the field). Keeps a fingerprint of the exact bytes
+/// for idempotency checks.
+pub struct Json<T> {
+    pub value: T,
+    pub fingerprint: [u8; 32],
+}
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Reads the whole body, refusing more than `limit` bytes with 413.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the body exceeds the limit of {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses JSON bytes into `T`, mapping syntax errors to 400 and shape errors to 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+            }
+            Category::Data => {
+                let message = strip_position(&inner.to_string());
+                // A missing field is reported at its parent; name it.
+                let field = match (message.strip_prefix("missing field `"), path.as_str()) {
+                    (Some(rest), ".") => rest.trim_end_matches('`').to_owned(),
+                    (Some(rest), parent) => format!("{parent}.{}", rest.trim_end_matches('`')),
+                    (None, ".") => "body".to_owned(),
+                    (None, p) => p.to_owned(),
+                };
+                ApiError::Validation(vec![FieldError::new(field, "invalid", message)])
+            }
+        }
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.config.json_limit)
+            .unwrap_or(256 * 1024);
+        let declared_too_large = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|len| len > limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_too_large {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "the body exceeds the limit of {limit} bytes"
+                )));
+            }
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            let body = read_body(&mut payload, limit).await?;
+            Ok(Json {
+                value: parse_json(&body)?,
+                fingerprint: Sha256::digest(&body).into(),
+            })
+        })
+    }
+}
+
+/// The optional `Idempotency-Key` request header of a create request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match req.headers().get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => match v.to_str() {
+                Ok(s)
+                    if !s.is_empty()
+                        && s.len() <= 255
+                        && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    Ok(IdempotencyKey(Some(s.to_owned())))
+                }
+                _ => Err(ApiError::field(
+                    "Idempotency-Key",
+                    "invalid",
+                    "must be 1 to 255 visible ASCII characters",
+                )),
+            },
+        };
+        std::future::ready(key)
+    }
+}
+
+/// Known route patterns and their methods, taken from the OpenAPI document, so that the
+/// fallback can tell "no such resource" (404) from "wrong method" (405).
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<String> = Vec::new();
+                let ops = [
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ];
+                for (name, op) in ops {
+                    if op.is_some() {
+                        methods.push(name.to_owned());
+                    }
+                }
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let mut allow: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, m)| m.iter().cloned())
+            .collect();
+        if allow.is_empty() {
+            return None;
+        }
+        allow.sort();
+        allow.dedup();
+        Some(allow)
+    }
+}
+
+/// Fallback for every request no route took.
+pub async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    match table.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// Bad path parameters (e.g. a malformed id) mean the resource does not exist.
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(error = %err, "bad path parameter");
+    ApiError::NotFound.into()
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::field("query", "invalid", strip_position(&err.to_string())).into()
+}
+
+/// A strong ETag for a resource version.
+pub fn etag(version: impl std::fmt::Display) -> String {
+    format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: String,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        count: u32,
+        inner: Inner,
+    }
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation(errors) => errors[0].field.clone(),
+            other => panic!("expected validation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_400() {
+        assert!(matches!(
+            parse_json::<Outer>(b"{\"count\": "),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(
+            field_of(
+                parse_json::<Outer>(br#"{"count": "x", "inner": {"name": "a"}}"#).unwrap_err()
+            ),
+            "count"
+        );
+        assert_eq!(
+            field_of(parse_json::<Outer>(br#"{"count": 1, "inner": {}}"#).unwrap_err()),
+            "inner.name"
+        );
+        assert_eq!(
+            field_of(parse_json::<Outer>(br#"{"inner": {"name": "a"}}"#).unwrap_err()),
+            "count"
+        );
+    }
+}

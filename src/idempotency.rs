@@ -1,0 +1,144 @@
+//! `Idempotency-Key` for create requests: the first request with a key runs the creation and its
+//! response is saved in the same transaction; a repeat replays the saved response; a repeat
+//! with a different body is refused with 422. Concurrent duplicates serialise on the key's
+//! primary key, so exactly one creation happens.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::AsyncFunc;
+use crate::db::schema::idempotency_keys as ik;
+use crate::error::{ApiError, ApiResult};
+use crate::http::IdempotencyKey;
+
+/// A create response as saved for replay.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: serde_json::Value,
+}
+
+impl Created {
+    /// 201 with a `Location` header.
+    pub fn new(location: String, body: &impl serde::Serialize) -> ApiResult<Self> {
+        Ok(Created {
+            status: StatusCode::CREATED,
+            location: Some(location),
+            body: serde_json::to_value(body).map_err(ApiError::internal)?,
+        })
+    }
+
+    pub fn into_response(self, replayed: bool) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(location) = self.location {
+            res.insert_header((header::LOCATION, location));
+        }
+        if replayed {
+            res.insert_header(("Idempotent-Replayed", "true"));
+        }
+        res.json(self.body)
+    }
+}
+
+/// What identifies a request for replay purposes.
+pub struct RequestIdentity<'a> {
+    pub user_id: Uuid,
+    pub key: &'a IdempotencyKey,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub fingerprint: &'a [u8; 32],
+}
+
+/// Runs `create` in a transaction, at most once per (user, key). Returns the response and
+/// whether it was replayed.
+pub async fn run<F>(
+    conn: &mut AsyncPgConnection,
+    id: RequestIdentity<'_>,
+    create: F,
+) -> ApiResult<(Created, bool)>
+where
+    F: for<'c> AsyncFunc<&'c mut AsyncPgConnection, ApiResult<Created>, Fut: Send> + Send,
+{
+    let Some(key) = id.key.0.as_deref() else {
+        let created = conn.transaction(async |conn| create(conn).await).await?;
+        return Ok((created, false));
+    };
+    conn.transaction(async |conn| {
+        // Reserve the key; a concurrent holder makes this wait until it commits or rolls back.
+        let reserved = diesel::insert_into(ik::table)
+            .values((
+                ik::user_id.eq(id.user_id),
+                ik::idempotency_key.eq(key),
+                ik::request_method.eq(id.method),
+                ik::request_path.eq(id.path),
+                ik::request_hash.eq(id.fingerprint.as_slice()),
+                ik::response_status.eq(0i16),
+                ik::response_body.eq(serde_json::Value::Null),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if reserved == 0 {
+            return replay(conn, &id, key).await;
+        }
+        let created = create(conn).await?;
+        diesel::update(ik::table.find((id.user_id, key)))
+            .set((
+                ik::response_status.eq(created.status.as_u16() as i16),
+                ik::response_location.eq(created.location.as_deref()),
+                ik::response_body.eq(&created.body),
+            ))
+            .execute(conn)
+            .await?;
+        Ok((created, false))
+    })
+    .await
+}
+
+async fn replay(
+    conn: &mut AsyncPgConnection,
+    id: &RequestIdentity<'_>,
+    key: &str,
+) -> ApiResult<(Created, bool)> {
+    let (method, path, hash, status, location, body): (
+        String,
+        String,
+        Vec<u8>,
+        i16,
+        Option<String>,
+        serde_json::Value,
+    ) = ik::table
+        .find((id.user_id, key))
+        .select((
+            ik::request_method,
+            ik::request_path,
+            ik::request_hash,
+            ik::response_status,
+            ik::response_location,
+            ik::response_body,
+        ))
+        .first(conn)
+        .await?;
+    if method != id.method || path != id.path || hash.as_slice() != id.fingerprint.as_slice() {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "reused",
+            "this key was already used with a different request; use a new key",
+        ));
+    }
+    let status = StatusCode::from_u16(status as u16)
+        .map_err(|_| ApiError::internal("saved idempotent response has no status"))?;
+    Ok((
+        Created {
+            status,
+            location,
+            body,
+        },
+        true,
+    ))
+}

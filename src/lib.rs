@@ -1,0 +1,181 @@
+//! exportbridge: a B2B export marketplace backend for Indian SMEs.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod observability;
+pub mod ops;
+pub mod seed;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::db::Stores;
+use crate::http::RouteTable;
+use crate::observability::Metrics;
+
+/// Shared, read-only state of the running service.
+pub struct AppState {
+    pub config: Config,
+    pub stores: Stores,
+    pub jwt: JwtKeys,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "exportbridge API",
+        description = "B2B export marketplace: vetted Indian SME sellers, buyers abroad, catalogue, RFQs, and transparent cross-border settlement estimates. Errors are application/problem+json (RFC 9457).",
+        version = "1.0.0"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(error::Problem, error::FieldError)),
+    tags(
+        (name = "auth", description = "Registration, login, token refresh"),
+        (name = "admin", description = "Platform administration"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::from(Http::new(HttpAuthScheme::Bearer))
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every documented route.
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(ops::configure)
+        .service(scope::scope("/v1").configure(auth::routes::configure));
+}
+
+/// The OpenAPI document, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    api
+}
+
+/// `openapi()` as the pretty JSON committed in `openapi/openapi.json`.
+pub fn openapi_json() -> Result<String, String> {
+    openapi()
+        .to_pretty_json()
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// The running HTTP service; shared by `main` and the tests.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Binds `config.bind` (port 0 picks a free port) and prepares the server.
+    pub async fn build(config: Config) -> Result<Self, String> {
+        config.validate()?;
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let state = web::Data::new(AppState {
+            stores: Stores::from_config(&config)?,
+            jwt: JwtKeys::from_config(&config)?,
+            config,
+        });
+        let metrics = Arc::new(Metrics::new()?);
+        let route_table = web::Data::new(RouteTable::from_openapi(&openapi()));
+        let workers = state.config.workers;
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let metrics_for_scrape = metrics.clone();
+            let state_for_scrape = app_state.clone();
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(app_state.clone())
+                .app_data(route_table.clone())
+                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .configure(routes)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("Location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(http::fallback))
+                .wrap(metrics.http.clone())
+                .wrap_fn(move |req, srv| {
+                    if req.path() == "/metrics" {
+                        metrics_for_scrape.observe_pools(&state_for_scrape.stores);
+                    }
+                    srv.call(req)
+                })
+                .wrap(from_fn(observability::request_id))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful) or until the handle stops it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,13 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = exportbridge::cli::Cli::parse();
+    match exportbridge::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("exportbridge: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

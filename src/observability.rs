@@ -1,0 +1,117 @@
+//! Tracing set-up, request ids and Prometheus metrics.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::{IntGaugeVec, Opts};
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::db::Stores;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, also in every log line of it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub fn init_tracing(filter: &str, format: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let result = if format == "json" {
+        builder.json().with_current_span(true).try_init()
+    } else {
+        builder.try_init()
+    };
+    // A second initialisation (tests) keeps the first subscriber.
+    let _ = result;
+}
+
+/// Accepts a sane incoming `X-Request-Id` or makes one; wraps the request in a span carrying it
+/// and returns it on the response.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = res.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    Ok(res)
+}
+
+/// Request count and latency per route pattern and status, plus pool gauges.
+pub struct Metrics {
+    pub http: PrometheusMetrics,
+    pool_gauges: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, String> {
+        let http = PrometheusMetricsBuilder::new("exportbridge")
+            .endpoint("/metrics")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|e| format!("metrics: {e}"))?;
+        let pool_gauges = IntGaugeVec::new(
+            Opts::new(
+                "exportbridge_db_pool_connections",
+                "Database pool connections by store and state",
+            ),
+            &["store", "state"],
+        )
+        .map_err(|e| format!("metrics: {e}"))?;
+        http.registry
+            .register(Box::new(pool_gauges.clone()))
+            .map_err(|e| format!("metrics: {e}"))?;
+        Ok(Metrics { http, pool_gauges })
+    }
+
+    /// Refreshes the pool gauges (called just before each scrape).
+    pub fn observe_pools(&self, stores: &Stores) {
+        for (name, pool) in stores.all() {
+            let status = pool.status();
+            let idle = status.available as i64;
+            let set = |state: &str, v: i64| {
+                self.pool_gauges
+                    .with_label_values(&[name.as_str(), state])
+                    .set(v)
+            };
+            set("size", status.size as i64);
+            set("idle", idle);
+            set("in_use", status.size as i64 - idle);
+            set("max", status.max_size as i64);
+            set("waiting", status.waiting as i64);
+        }
+    }
+}

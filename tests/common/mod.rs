@@ -1,0 +1,398 @@
+//! Test harness: the real server on a random port, against fresh databases cloned from a
+//! migrated template on both local clusters (platform and in-country).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use exportbridge::auth::Role;
+use exportbridge::config::{Config, DatabaseUrl, InCountryStore, Secret};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Replaces the database name of a URL.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("database url has a path");
+    format!("{base}/{db}")
+}
+
+fn base_urls() -> (String, String) {
+    let defaults = Config::local_defaults();
+    let platform = std::env::var("EXPORTBRIDGE_DATABASE_URL").unwrap_or(defaults.database_url.0);
+    let in_country = std::env::var("EXPORTBRIDGE_IN_COUNTRY_DATABASE_URLS")
+        .ok()
+        .and_then(|v| v.split(',').find_map(|s| s.parse::<InCountryStore>().ok()))
+        .map(|s| s.url.0)
+        .unwrap_or_else(|| defaults.in_country[0].url.0.clone());
+    (platform, in_country)
+}
+
+/// Name of the template for the current migrations (their contents hashed).
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let mut hasher = Sha256::new();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut entries: Vec<_> = walk(&dir);
+        entries.sort();
+        for path in entries {
+            hasher.update(path.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&path).unwrap());
+        }
+        format!("eb_tpl_{}", &hex::encode(hasher.finalize())[..16])
+    })
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn admin_conn(server_url: &str) -> AsyncPgConnection {
+    AsyncPgConnection::establish(&with_database(server_url, "postgres"))
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot reach PostgreSQL at {server_url} (run scripts/pg start): {e}")
+        })
+}
+
+async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
+    diesel::sql_query(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Creates a fresh database from the migrated template on one cluster (building the template
+/// once, under an advisory lock, so parallel test processes agree).
+async fn fresh_database(server_url: &str) -> String {
+    let template = template_name();
+    let mut conn = admin_conn(server_url).await;
+    exec(&mut conn, "SELECT pg_advisory_lock(4242)").await;
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let exists: Exists = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS exists"
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    if !exists.exists {
+        let building = format!("{template}_building");
+        exec(
+            &mut conn,
+            &format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"),
+        )
+        .await;
+        exec(&mut conn, &format!("CREATE DATABASE {building}")).await;
+        exportbridge::db::migrate(&DatabaseUrl(with_database(server_url, &building)))
+            .await
+            .unwrap();
+        exec(
+            &mut conn,
+            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
+        exec(
+            &mut conn,
+            &format!("ALTER DATABASE {template} IS_TEMPLATE true"),
+        )
+        .await;
+    }
+    exec(&mut conn, "SELECT pg_advisory_unlock(4242)").await;
+    let name = format!("eb_test_{}", Uuid::new_v4().simple());
+    exec(
+        &mut conn,
+        &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+    )
+    .await;
+    with_database(server_url, &name)
+}
+
+fn drop_databases(urls: Vec<String>) {
+    // Drop runs outside async code: use a thread with its own runtime.
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for url in urls {
+                let (server, db) = url.rsplit_once('/').unwrap();
+                let server = format!("{server}/postgres");
+                if let Ok(mut conn) = AsyncPgConnection::establish(&server).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            }
+        });
+    })
+    .join();
+}
+
+/// A logged-in user of a given role.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh_token: String,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub email: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    databases: Vec<String>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a configuration tweak (e.g. a smaller body limit).
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let (platform_server, in_country_server) = base_urls();
+        let (platform, in_country) = tokio::join!(
+            fresh_database(&platform_server),
+            fresh_database(&in_country_server)
+        );
+        let mut config = Config::local_defaults();
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.database_url = DatabaseUrl(platform.clone());
+        config.in_country = vec![InCountryStore {
+            jurisdiction: "IN".into(),
+            url: DatabaseUrl(in_country.clone()),
+        }];
+        config.jwt_secret = Some(Secret::new(JWT_SECRET));
+        config.db_pool_size = 8;
+        config.workers = 2;
+        config.data_dir =
+            std::env::temp_dir().join(format!("eb_files_{}", Uuid::new_v4().simple()));
+        config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+        tweak(&mut config);
+        exportbridge::observability::init_tracing(&config.log, "text");
+        let app = exportbridge::Application::build(config.clone())
+            .await
+            .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            config,
+            handle,
+            databases: vec![platform, in_country],
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A connection to this test's platform database.
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.config.database_url.0)
+            .await
+            .unwrap()
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, kind: &str, email: &str, country: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/register",
+            &json!({
+                "email": email,
+                "password": PASSWORD,
+                "full_name": "Test Person",
+                "organisation": {"kind": kind, "name": format!("{kind} org of {email}"), "country_code": country}
+            }),
+            None,
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/login",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    async fn session(&self, email: &str) -> Session {
+        let res = self.login(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login as {email}");
+        let tokens: Value = res.json().await.unwrap();
+        let token = tokens["access_token"].as_str().unwrap().to_owned();
+        let me: Value = self.get("/v1/me", Some(&token)).await.json().await.unwrap();
+        Session {
+            token,
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+            user_id: me["user"]["id"].as_str().unwrap().parse().unwrap(),
+            organisation_id: me["organisation"]["id"].as_str().unwrap().parse().unwrap(),
+            email: email.to_owned(),
+        }
+    }
+
+    /// Registers (or creates, for staff) a fresh user of the role and logs in.
+    pub async fn login_as(&self, role: Role) -> Session {
+        let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
+        match role {
+            Role::Seller => {
+                assert_eq!(
+                    self.register("seller", &email, "IN").await.status(),
+                    StatusCode::CREATED
+                );
+            }
+            Role::Buyer => {
+                assert_eq!(
+                    self.register("buyer", &email, "CN").await.status(),
+                    StatusCode::CREATED
+                );
+            }
+            Role::Admin => {
+                let mut conn = self.db().await;
+                exportbridge::auth::service::bootstrap_admin(
+                    &mut conn,
+                    &email,
+                    PASSWORD,
+                    "Test Admin",
+                )
+                .await
+                .unwrap();
+            }
+            Role::Auditor | Role::VettingOfficer => {
+                let admin = Box::pin(self.login_as(Role::Admin)).await;
+                let organisation_id = if role == Role::VettingOfficer {
+                    Some(self.create_vetting_body_org().await)
+                } else {
+                    None
+                };
+                let res = self
+                    .post_json(
+                        "/v1/admin/users",
+                        &json!({"email": email, "password": PASSWORD, "full_name": "Staff", "role": role, "organisation_id": organisation_id}),
+                        Some(&admin.token),
+                    )
+                    .await;
+                assert_eq!(res.status(), StatusCode::CREATED);
+            }
+        }
+        self.session(&email).await
+    }
+
+    /// A bare vetting-body organisation (the vetting module will create these properly).
+    pub async fn create_vetting_body_org(&self) -> Uuid {
+        let id = Uuid::now_v7();
+        let mut conn = self.db().await;
+        diesel::sql_query(
+            "INSERT INTO organisations (id, kind, name, country_code, home_jurisdiction) VALUES ($1, 'vetting_body', 'Test SME Export Forum', 'IN', 'IN')",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        id
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        // Stop accepting; the databases are dropped with FORCE, closing pooled connections.
+        drop(handle.stop(false));
+        drop_databases(std::mem::take(&mut self.databases));
+    }
+}
+
+/// Asserts a problem+json answer with the status; returns the body.
+pub async fn assert_problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        ct.as_deref(),
+        Some("application/problem+json"),
+        "content type"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://exportbridge.dev/problems/")
+    );
+    assert!(body["title"].is_string());
+    body
+}
+
+/// The field names of a validation problem.
+pub fn problem_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

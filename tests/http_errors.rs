@@ -1,0 +1,159 @@
+//! Every error status is application/problem+json; request ids; operations endpoints.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, assert_problem, problem_fields};
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_json_is_400_and_wrong_shape_is_422() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400).await;
+    let res = app
+        .post_json(
+            "/v1/auth/login",
+            &json!({"email": 5, "password": "x"}),
+            None,
+        )
+        .await;
+    assert_eq!(problem_fields(&assert_problem(res, 422).await), ["email"]);
+    let res = app
+        .post_json("/v1/auth/login", &json!({"password": "x"}), None)
+        .await;
+    assert_eq!(problem_fields(&assert_problem(res, 422).await), ["email"]);
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/v1/auth/login"))
+        .body("email=a")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415).await;
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_and_wrong_method_is_405() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/v1/nothing-here", None).await, 404).await;
+    let res = app.get("/v1/auth/login", None).await;
+    assert_eq!(res.headers()["allow"], "POST");
+    assert_problem(res, 405).await;
+    let res = app.client.delete(app.url("/v1/me")).send().await.unwrap();
+    assert_problem(res, 405).await;
+    // A malformed id in a path is simply not found.
+    let admin = app.login_as(exportbridge::auth::Role::Admin).await;
+    assert_problem(
+        app.get("/v1/admin/users/not-a-uuid", Some(&admin.token))
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = TestApp::spawn_with(|c| c.json_limit = 1024).await;
+    let big = json!({"email": "a@b.co", "password": "x".repeat(2000)});
+    assert_problem(app.post_json("/v1/auth/login", &big, None).await, 413).await;
+    // Also when streamed without a Content-Length.
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(vec![
+        Ok::<_, std::io::Error>(format!("{{\"email\": \"{}\"", "a".repeat(2000))),
+        Ok("}".to_owned()),
+    ]));
+    let res = app
+        .client
+        .post(app.url("/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let res = app.get("/v1/nothing", None).await;
+    let generated = res.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(generated.len(), 36);
+    // A hostile id is replaced, not reflected.
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a\"b<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "a\"b<script>");
+}
+
+#[tokio::test]
+async fn operations_endpoints() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    let res = app.get("/readyz", None).await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let stores: Vec<_> = body["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["store"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stores, ["platform", "in_country:IN"]);
+
+    // Metrics count requests by route pattern and expose the pools.
+    app.get("/v1/me", None).await;
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("exportbridge_http_requests_total"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("endpoint=\"/v1/me\""), "{metrics}");
+    assert!(
+        metrics.contains("exportbridge_db_pool_connections{state=\"max\",store=\"platform\"} 8"),
+        "{metrics}"
+    );
+
+    let res = app.get("/docs", None).await;
+    assert_eq!(res.status(), 308);
+    let res = app.get("/docs/", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("swagger"));
+    let spec: serde_json::Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert!(spec["paths"]["/v1/auth/login"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn readyz_fails_when_a_store_is_missing() {
+    let app = TestApp::spawn_with(|c| {
+        c.in_country[0].url.0 =
+            common::with_database(&c.in_country[0].url.0, "eb_no_such_database");
+    })
+    .await;
+    let body = assert_problem(app.get("/readyz", None).await, 503).await;
+    assert!(body["detail"].as_str().unwrap().contains("in_country:IN"));
+}

@@ -1,0 +1,61 @@
+//! The committed OpenAPI document matches the code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[test]
+fn committed_openapi_json_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = exportbridge::openapi_json().unwrap();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `cargo run -- openapi` and commit the result"
+    );
+}
+
+#[test]
+fn every_operation_is_documented() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&exportbridge::openapi_json().unwrap()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{method} {path} has no description"
+            );
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_cli_check_fails_on_a_stale_file() {
+    let dir = std::env::temp_dir().join(format!("eb_openapi_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join("openapi.json");
+    std::fs::write(&stale, "{}\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_exportbridge");
+    let out = std::process::Command::new(bin)
+        .args(["openapi", "--check", "--out"])
+        .arg(&stale)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stale"));
+    // Writing it makes the check pass.
+    let write = std::process::Command::new(bin)
+        .args(["openapi", "--out"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    assert!(write.success());
+    let check = std::process::Command::new(bin)
+        .args(["openapi", "--check", "--out"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
