@@ -191,6 +191,34 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
 
+    /// URL of the FX rate feed (JSON, see README); unset = rates come only from admins.
+    #[arg(long, env = "EXPORTBRIDGE_FX_FEED_URL")]
+    pub fx_feed_url: Option<String>,
+
+    /// Seconds between FX feed fetches.
+    #[arg(long, env = "EXPORTBRIDGE_FX_FEED_INTERVAL", default_value_t = 3600)]
+    pub fx_feed_interval_secs: u64,
+
+    /// Timeout of one FX feed request, in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_FX_FEED_TIMEOUT", default_value_t = 10)]
+    pub fx_feed_timeout_secs: u64,
+
+    /// Rates older than this (seconds) make estimates carry a staleness warning.
+    #[arg(long, env = "EXPORTBRIDGE_FX_MAX_AGE", default_value_t = 24 * 3600)]
+    pub fx_max_age_secs: i64,
+
+    /// How long a settlement estimate stays valid, in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_ESTIMATE_TTL", default_value_t = 1800)]
+    pub estimate_ttl_secs: i64,
+
+    /// Largest amount an estimate accepts, in whole rupees at mid (default ₹1,000 crore).
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_ESTIMATE_MAX_INR",
+        default_value_t = 10_000_000_000
+    )]
+    pub estimate_max_inr: i64,
+
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "EXPORTBRIDGE_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -230,6 +258,14 @@ impl Config {
                 }
                 _ => {}
             }
+        }
+        if self.estimate_ttl_secs <= 0 || self.estimate_max_inr <= 0 || self.fx_max_age_secs <= 0 {
+            return Err("estimate TTL, estimate cap and FX max age must be positive".into());
+        }
+        if self.estimate_max_inr > 100_000_000_000_000 {
+            return Err(
+                "EXPORTBRIDGE_ESTIMATE_MAX_INR is beyond what the arithmetic supports".into(),
+            );
         }
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());

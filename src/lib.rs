@@ -8,9 +8,11 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod money;
 pub mod observability;
 pub mod ops;
 pub mod seed;
+pub mod settlement;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,6 +50,8 @@ pub struct AppState {
     tags(
         (name = "auth", description = "Registration, login, token refresh"),
         (name = "admin", description = "Platform administration"),
+        (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
+        (name = "fx", description = "Mid-market FX rates"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -71,8 +75,11 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(ops::configure)
-        .service(scope::scope("/v1").configure(auth::routes::configure));
+    cfg.configure(ops::configure).service(
+        scope::scope("/v1")
+            .configure(auth::routes::configure)
+            .configure(settlement::routes::configure),
+    );
 }
 
 /// The OpenAPI document, generated from the routes.
@@ -101,6 +108,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -115,6 +123,8 @@ impl Application {
             jwt: JwtKeys::from_config(&config)?,
             config,
         });
+        start_up(&state).await;
+        let tasks = background_tasks(&state);
         let metrics = Arc::new(Metrics::new()?);
         let route_table = web::Data::new(RouteTable::from_openapi(&openapi()));
         let workers = state.config.workers;
@@ -159,6 +169,7 @@ impl Application {
             port,
             server: server.run(),
             state,
+            tasks,
         })
     }
 
@@ -176,6 +187,29 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM (graceful) or until the handle stops it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        for task in self.tasks {
+            task.abort();
+        }
+        result
     }
+}
+
+/// One-off work at start-up; failures are logged, not fatal (readiness reports the stores).
+async fn start_up(state: &web::Data<AppState>) {
+    match state.stores.platform().await {
+        Ok(mut conn) => {
+            if let Err(e) = settlement::schedules::ensure_default(&mut conn).await {
+                tracing::warn!(error = %e, "could not ensure the default fee schedule");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "platform store unreachable at start-up"),
+    }
+}
+
+/// Workers that run beside the HTTP server until it stops.
+fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![tokio::spawn(settlement::run_fx_fetcher(
+        state.clone().into_inner(),
+    ))]
 }

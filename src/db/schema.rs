@@ -83,3 +83,62 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     login_throttle,
 );
+
+diesel::table! {
+    fx_rates (id) {
+        id -> Uuid,
+        base -> Text,
+        quote -> Text,
+        rate -> Numeric,
+        as_of -> Timestamptz,
+        source -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    fx_feed_status (feed_url) {
+        feed_url -> Text,
+        last_attempt_at -> Timestamptz,
+        last_success_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        consecutive_failures -> Int4,
+        rates_received -> Int4,
+    }
+}
+
+diesel::table! {
+    fee_schedules (id) {
+        id -> Uuid,
+        version -> Int4,
+        label -> Text,
+        effective_from -> Timestamptz,
+        document -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    settlement_estimates (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        requested_by -> Uuid,
+        seller_id -> Nullable<Uuid>,
+        fee_schedule_id -> Uuid,
+        fee_schedule_version -> Int4,
+        request -> Jsonb,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    fx_rates,
+    fee_schedules,
+    settlement_estimates,
+    organisations,
+);

@@ -396,3 +396,110 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A small real HTTP server on 127.0.0.1 standing in for an outside party (FX feed, webhook
+/// receiver): answers every request with the configured status and body, and records requests.
+pub struct StubServer {
+    pub url: String,
+    response: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<StubRequest>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+#[derive(Debug, Clone)]
+pub struct StubRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl StubServer {
+    pub async fn start(status: u16, body: &str) -> StubServer {
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+        let response = std::sync::Arc::new(std::sync::Mutex::new((status, body.to_owned())));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (resp, reqs) = (response.clone(), requests.clone());
+        let server = HttpServer::new(move || {
+            let (resp, reqs) = (resp.clone(), reqs.clone());
+            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+                let (resp, reqs) = (resp.clone(), reqs.clone());
+                async move {
+                    reqs.lock().unwrap().push(StubRequest {
+                        method: req.method().to_string(),
+                        path: req.uri().to_string(),
+                        headers: req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                            .collect(),
+                        body: body.to_vec(),
+                    });
+                    let (status, body) = resp.lock().unwrap().clone();
+                    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                        .content_type("application/json")
+                        .body(body)
+                }
+            }))
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        StubServer {
+            url: format!("http://127.0.0.1:{port}"),
+            response,
+            requests,
+            handle,
+        }
+    }
+
+    pub fn respond(&self, status: u16, body: &str) {
+        *self.response.lock().unwrap() = (status, body.to_owned());
+    }
+
+    pub fn hits(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for StubServer {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Posts mid rates as an admin: `[("USD", "INR", "84.00"), …]`, as of now.
+    pub async fn post_rates(&self, admin: &Session, rates: &[(&str, &str, &str)]) {
+        let rates: Vec<Value> = rates
+            .iter()
+            .map(|(b, q, r)| json!({"base": b, "quote": q, "rate": r}))
+            .collect();
+        let res = self
+            .post_json("/v1/fx/rates", &json!({"rates": rates}), Some(&admin.token))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
+    }
+}
+
+/// Typical mid rates for the default schedule's currencies.
+pub const DEMO_RATES: &[(&str, &str, &str)] = &[
+    ("USD", "INR", "84.00"),
+    ("USD", "CNY", "7.20"),
+    ("EUR", "INR", "90.50"),
+    ("GBP", "INR", "106.20"),
+    ("SGD", "INR", "62.40"),
+    ("AED", "INR", "22.87"),
+    ("JPY", "INR", "0.56"),
+    ("KWD", "INR", "273.40"),
+];

@@ -1,0 +1,75 @@
+//! Request and response types of the settlement routes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::engine::{BearerSelection, Direction, EstimateRequest, Rankings, RouteEstimate};
+use super::fx::{FeedStatus, RateInput, RateSnapshot, RateUsed};
+use super::schedules::ScheduleRef;
+use crate::money::{CurrencyCode, Money};
+
+/// Ask what a payment nets the seller, or what the buyer must send for a net amount.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEstimate {
+    /// Buyer's country (ISO 3166-1 alpha-2): selects the payment corridor to India.
+    #[schema(example = "CN")]
+    pub buyer_country: String,
+    /// `buyer_pays`: `amount` is what the buyer sends, in the buyer's currency.
+    /// `seller_receives`: `amount` is the INR the seller must net.
+    pub direction: Direction,
+    pub amount: Money,
+    /// The currency the buyer pays in; required for `seller_receives`.
+    #[schema(value_type = Option<String>, example = "CNY")]
+    pub buyer_currency: Option<CurrencyCode>,
+    /// OUR, SHA, BEN, or `all` (default): who bears the bank charges.
+    pub charge_bearer: Option<BearerSelection>,
+    /// The seller the payment is for. Sellers may omit it (it is themselves).
+    pub seller_id: Option<Uuid>,
+}
+
+/// A priced estimate, stored unchanged until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Estimate {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// After this the figures are no longer offered; the stored answer stays readable.
+    pub expires_at: DateTime<Utc>,
+    pub organisation_id: Uuid,
+    pub seller_id: Option<Uuid>,
+    pub request: EstimateRequest,
+    /// The fee schedule version used.
+    pub fee_schedule: ScheduleRef,
+    /// The mid rates used, with their age.
+    pub rates: Vec<RateUsed>,
+    /// E.g. stale rates, a failing FX feed.
+    pub warnings: Vec<String>,
+    /// Every route of the corridor, best net INR to the seller first; ineligible last.
+    pub routes: Vec<RouteEstimate>,
+    /// Route ids in other useful orders.
+    pub rankings: Rankings,
+}
+
+/// Post mid-market rates (admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostRates {
+    pub rates: Vec<RateInput>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RatesView {
+    /// The latest snapshot of every pair.
+    pub rates: Vec<RateSnapshot>,
+    /// INR per unit for every currency that can be priced, and how it was derived.
+    pub inr_mid: Vec<RateUsed>,
+    /// The configured feed and what its last fetch did, if a feed is configured.
+    pub feed: Option<FeedStatus>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RatesCreated {
+    pub rates: Vec<RateSnapshot>,
+}

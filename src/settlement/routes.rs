@@ -1,0 +1,259 @@
+//! Thin handlers for `/v1/settlement/*` and `/v1/fx/*`.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use super::api::*;
+use super::fx::{self, FeedStatus};
+use super::schedules::{self, FeeScheduleView, NewFeeSchedule};
+use super::service;
+use crate::AppState;
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::{IdempotencyKey, Json};
+use crate::idempotency::{self, Created, RequestIdentity};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_estimate)
+        .service(get_estimate)
+        .service(list_fee_schedules)
+        .service(current_fee_schedule)
+        .service(get_fee_schedule)
+        .service(create_fee_schedule)
+        .service(get_rates)
+        .service(post_rates)
+        .service(refresh_feed);
+}
+
+/// Price every payment route from the buyer's currency to the rupees the seller receives.
+///
+/// Each route (and, where it matters, each charge bearer) comes with its line items — who pays
+/// each, in which currency and in INR — the mid-market equivalent, total and effective cost,
+/// net INR, what the buyer pays in total and the arrival window. The answer is stored and can be
+/// fetched again unchanged until it expires.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    request_body = CreateEstimate,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, body = Estimate, headers(("Location" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid amount, currency, corridor, or no rate for a pair", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/settlement/estimates")]
+async fn create_estimate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: Json<CreateEstimate>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let identity = RequestIdentity {
+        user_id: principal.user_id,
+        key: &key,
+        method: "POST",
+        path: req.path(),
+        fingerprint: &body.fingerprint,
+    };
+    let request = body.value.clone();
+    let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
+        let estimate = service::compute(conn, &state.config, &principal, request).await?;
+        service::store(conn, &principal, &estimate).await?;
+        Created::new(
+            format!("/v1/settlement/estimates/{}", estimate.id),
+            &estimate,
+        )
+    })
+    .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// A stored estimate, exactly as first answered. Visible to the organisation that asked, the
+/// seller it names, admins and auditors.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Estimate),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/settlement/estimates/{id}")]
+async fn get_estimate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let estimate = service::get(&mut conn, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(estimate))
+}
+
+/// Every fee schedule version, newest first.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<FeeScheduleView>))
+)]
+#[get("/settlement/fee-schedules")]
+async fn list_fee_schedules(
+    state: web::Data<AppState>,
+    _principal: Principal,
+) -> ApiResult<web::Json<Vec<FeeScheduleView>>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(schedules::list(&mut conn).await?))
+}
+
+/// The fee schedule in force now.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    responses((status = 200, body = FeeScheduleView))
+)]
+#[get("/settlement/fee-schedules/current")]
+async fn current_fee_schedule(
+    state: web::Data<AppState>,
+    _principal: Principal,
+) -> ApiResult<web::Json<FeeScheduleView>> {
+    let mut conn = state.stores.platform().await?;
+    let (reference, _) = schedules::in_force(&mut conn, chrono::Utc::now()).await?;
+    Ok(web::Json(
+        schedules::get(&mut conn, reference.version).await?,
+    ))
+}
+
+/// One fee schedule version.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    params(("version" = i32, Path)),
+    responses(
+        (status = 200, body = FeeScheduleView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/settlement/fee-schedules/{version}")]
+async fn get_fee_schedule(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    version: web::Path<i32>,
+) -> ApiResult<web::Json<FeeScheduleView>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        schedules::get(&mut conn, version.into_inner()).await?,
+    ))
+}
+
+/// Upload a new fee schedule version (admins). It is validated as a whole; estimates made
+/// before it keep the version they used.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    request_body = NewFeeSchedule,
+    responses(
+        (status = 201, body = FeeScheduleView, headers(("Location" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/settlement/fee-schedules")]
+async fn create_fee_schedule(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<NewFeeSchedule>,
+) -> ApiResult<HttpResponse> {
+    principal.require(&[Role::Admin])?;
+    let mut conn = state.stores.platform().await?;
+    let created = schedules::create(&mut conn, principal.user_id, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/v1/settlement/fee-schedules/{}", created.reference.version),
+        ))
+        .json(created))
+}
+
+/// The latest mid-market rates, the INR rates derived from them, and the feed's state.
+#[utoipa::path(
+    tag = "fx",
+    security(("bearer" = [])),
+    responses((status = 200, body = RatesView))
+)]
+#[get("/fx/rates")]
+async fn get_rates(
+    state: web::Data<AppState>,
+    _principal: Principal,
+) -> ApiResult<web::Json<RatesView>> {
+    let mut conn = state.stores.platform().await?;
+    let rates = fx::latest(&mut conn).await?;
+    let (_, inr_mid) = fx::derive(&rates, chrono::Utc::now(), state.config.fx_max_age_secs);
+    let feed = match &state.config.fx_feed_url {
+        Some(url) => fx::feed_status(&mut conn, url).await?,
+        None => None,
+    };
+    Ok(web::Json(RatesView {
+        rates,
+        inr_mid,
+        feed,
+    }))
+}
+
+/// Record mid-market rate snapshots (admins).
+#[utoipa::path(
+    tag = "fx",
+    security(("bearer" = [])),
+    request_body = PostRates,
+    responses(
+        (status = 201, body = RatesCreated, headers(("Location" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/fx/rates")]
+async fn post_rates(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<PostRates>,
+) -> ApiResult<HttpResponse> {
+    principal.require(&[Role::Admin])?;
+    let checked = fx::check_rates(&body.rates, "rates", chrono::Utc::now())?;
+    let mut conn = state.stores.platform().await?;
+    let rates = fx::record(
+        &mut conn,
+        checked,
+        &format!("admin:{}", principal.user_id),
+        Some(principal.user_id),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", "/v1/fx/rates"))
+        .json(RatesCreated { rates }))
+}
+
+/// Fetch the configured FX feed now (admins). A failing or malformed feed changes no rate.
+#[utoipa::path(
+    tag = "fx",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The fetch ran; see last_error for its outcome", body = FeedStatus),
+        (status = 409, description = "No feed is configured", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/fx/feed/refresh")]
+async fn refresh_feed(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<FeedStatus>> {
+    principal.require(&[Role::Admin])?;
+    let url = state.config.fx_feed_url.clone().ok_or_else(|| {
+        ApiError::Conflict("no FX feed is configured (EXPORTBRIDGE_FX_FEED_URL)".into())
+    })?;
+    let client = fx::feed_client(state.config.fx_feed_timeout_secs).map_err(ApiError::internal)?;
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(fx::fetch_once(&mut conn, &client, &url).await?))
+}

@@ -1,0 +1,209 @@
+//! Settlement estimates: price every route of a corridor with the fee schedule in force and the
+//! latest rates, persist the answer, and show it only to those it concerns.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::api::{CreateEstimate, Estimate};
+use super::engine::{self, BearerSelection, EstimateError, EstimateLimits, EstimateRequest};
+use super::{fx, schedules};
+use crate::auth::{OrganisationKind, Principal, Role};
+use crate::config::Config;
+use crate::db::schema::{organisations, settlement_estimates as se};
+use crate::error::{ApiError, ApiResult};
+use crate::money::{CurrencyCode, Money, MoneyError};
+
+/// Maps an engine error to the request field it concerns.
+pub fn estimate_error(e: EstimateError) -> ApiError {
+    let (field, code) = match &e {
+        EstimateError::Money(MoneyError::UnknownCurrency(_)) => {
+            ("amount.currency", "unknown_currency")
+        }
+        EstimateError::Money(_) => ("amount.amount", "invalid_amount"),
+        EstimateError::UnknownCorridor { .. } => ("buyer_country", "no_corridor"),
+        EstimateError::TargetNotInr(_) => ("amount.currency", "not_inr"),
+        EstimateError::BuyerCurrencyRequired | EstimateError::BuyerCurrencyMismatch { .. } => {
+            ("buyer_currency", "invalid")
+        }
+        EstimateError::MissingRate { .. } => ("rates", "missing_rate"),
+        EstimateError::SpreadExceedsRate { .. } => ("rates", "spread_exceeds_rate"),
+        EstimateError::SearchDidNotConverge { .. } => ("amount.amount", "unreachable_target"),
+        EstimateError::InvalidRate { .. } | EstimateError::InvalidSchedule(_) => {
+            return ApiError::internal(e);
+        }
+    };
+    let message = match &e {
+        EstimateError::MissingRate { from, to } => {
+            format!("no mid rate for {from}/{to}, directly or through USD; an admin must post one")
+        }
+        other => other.to_string(),
+    };
+    ApiError::field(field, code, message)
+}
+
+fn limits(config: &Config) -> EstimateLimits {
+    EstimateLimits {
+        max_amount_inr: Money::inr(config.estimate_max_inr.saturating_mul(100)),
+        ..EstimateLimits::default()
+    }
+}
+
+/// Who may see an estimate: the organisation that asked, the seller it names, admins, auditors.
+fn visible(principal: &Principal, organisation_id: Uuid, seller_id: Option<Uuid>) -> bool {
+    principal.organisation_id == organisation_id
+        || (principal.role == Role::Seller && seller_id == Some(principal.organisation_id))
+        || matches!(principal.role, Role::Admin | Role::Auditor)
+}
+
+async fn resolve_seller(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    seller_id: Option<Uuid>,
+) -> ApiResult<Option<Uuid>> {
+    match (principal.role, seller_id) {
+        (Role::Seller, None) => Ok(Some(principal.organisation_id)),
+        (Role::Seller, Some(id)) if id != principal.organisation_id => Err(ApiError::field(
+            "seller_id",
+            "not_yours",
+            "sellers estimate payments to themselves",
+        )),
+        (_, None) => Ok(None),
+        (_, Some(id)) => {
+            let kind: Option<String> = organisations::table
+                .find(id)
+                .select(organisations::kind)
+                .first(conn)
+                .await
+                .optional()?;
+            match kind {
+                Some(k) if k == OrganisationKind::Seller.as_str() => Ok(Some(id)),
+                _ => Err(ApiError::field("seller_id", "not_found", "no such seller")),
+            }
+        }
+    }
+}
+
+/// Prices the request; does not store it.
+pub async fn compute(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    principal: &Principal,
+    req: CreateEstimate,
+) -> ApiResult<Estimate> {
+    principal.require(&[Role::Seller, Role::Buyer, Role::Admin])?;
+    let seller_id = resolve_seller(conn, principal, req.seller_id).await?;
+    let request = EstimateRequest {
+        buyer_country: req.buyer_country.trim().to_ascii_uppercase(),
+        direction: req.direction,
+        amount: req.amount,
+        buyer_currency: req.buyer_currency,
+        charge_bearer: req.charge_bearer.unwrap_or(BearerSelection::All),
+    };
+    let now = Utc::now();
+    let (schedule_ref, schedule) = schedules::in_force(conn, now).await?;
+    let snapshots = fx::latest(conn).await?;
+    let (rates, used) = fx::derive(&snapshots, now, config.fx_max_age_secs);
+    let mut routes =
+        engine::estimate(&schedule, &rates, &request, &limits(config)).map_err(estimate_error)?;
+    engine::sort_by_net(&mut routes);
+    let rankings = engine::rankings(&routes);
+
+    // Report the rates this answer depends on: the amount's, the buyer's, and every line's.
+    let mut currencies: Vec<CurrencyCode> = vec![request.amount.currency];
+    currencies.extend(request.buyer_currency);
+    for route in &routes {
+        if let Some(p) = &route.pricing {
+            currencies.extend(p.lines.iter().map(|l| l.amount.currency));
+            currencies.push(p.buyer_pays_total.currency);
+        }
+    }
+    let used: Vec<_> = used
+        .into_iter()
+        .filter(|u| currencies.contains(&u.currency))
+        .collect();
+    let mut warnings: Vec<String> = used
+        .iter()
+        .filter(|u| u.stale)
+        .map(|u| {
+            format!(
+                "the {} mid rate is {} h old (as of {}), older than the {} h limit; figures may be off",
+                u.currency,
+                u.age_seconds / 3600,
+                u.as_of.to_rfc3339(),
+                config.fx_max_age_secs / 3600
+            )
+        })
+        .collect();
+    if let Some(url) = &config.fx_feed_url
+        && let Some(status) = fx::feed_status(conn, url).await?
+        && status.consecutive_failures > 0
+    {
+        warnings.push(format!(
+            "the FX feed has failed {} time(s) since its last success ({}); using the last good rates",
+            status.consecutive_failures,
+            status.last_error.unwrap_or_default()
+        ));
+    }
+    Ok(Estimate {
+        id: Uuid::now_v7(),
+        created_at: now,
+        expires_at: now + Duration::seconds(config.estimate_ttl_secs),
+        organisation_id: principal.organisation_id,
+        seller_id,
+        request,
+        fee_schedule: schedule_ref,
+        rates: used,
+        warnings,
+        routes,
+        rankings,
+    })
+}
+
+/// Stores a computed estimate (inside the caller's transaction).
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    estimate: &Estimate,
+) -> ApiResult<()> {
+    let home: String = organisations::table
+        .find(principal.organisation_id)
+        .select(organisations::home_jurisdiction)
+        .first(conn)
+        .await?;
+    diesel::insert_into(se::table)
+        .values((
+            se::id.eq(estimate.id),
+            se::organisation_id.eq(principal.organisation_id),
+            se::requested_by.eq(principal.user_id),
+            se::seller_id.eq(estimate.seller_id),
+            se::fee_schedule_id.eq(estimate.fee_schedule.id),
+            se::fee_schedule_version.eq(estimate.fee_schedule.version),
+            se::request.eq(serde_json::to_value(&estimate.request).map_err(ApiError::internal)?),
+            se::response.eq(serde_json::to_value(estimate).map_err(ApiError::internal)?),
+            se::created_at.eq(estimate.created_at),
+            se::expires_at.eq(estimate.expires_at),
+            se::home_jurisdiction.eq(home),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A stored estimate exactly as it was answered; 404 unless the caller may see it.
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<serde_json::Value> {
+    let (org, seller, response): (Uuid, Option<Uuid>, serde_json::Value) = se::table
+        .find(id)
+        .select((se::organisation_id, se::seller_id, se::response))
+        .first(conn)
+        .await?;
+    if !visible(principal, org, seller) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(response)
+}

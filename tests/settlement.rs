@@ -1,0 +1,585 @@
+//! Settlement estimates, fee schedules and FX rates through the real server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{DEMO_RATES, Session, StubServer, TestApp, assert_problem, problem_fields};
+use exportbridge::auth::Role;
+use serde_json::{Value, json};
+
+async fn estimate(app: &TestApp, who: &Session, body: Value) -> reqwest::Response {
+    app.post_json("/v1/settlement/estimates", &body, Some(&who.token))
+        .await
+}
+
+fn usd_10k() -> Value {
+    json!({"buyer_country": "CN", "direction": "buyer_pays",
+           "amount": {"amount": "10000.00", "currency": "USD"}, "charge_bearer": "SHA"})
+}
+
+async fn ready(app: &TestApp) -> (Session, Session) {
+    let admin = app.login_as(Role::Admin).await;
+    app.post_rates(&admin, DEMO_RATES).await;
+    (admin, app.login_as(Role::Seller).await)
+}
+
+#[tokio::test]
+async fn an_estimate_prices_every_route_and_can_be_fetched_unchanged() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let res = estimate(&app, &seller, usd_10k()).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["fee_schedule"]["version"], 1);
+    assert_eq!(body["seller_id"], seller.organisation_id.to_string());
+    let routes = body["routes"].as_array().unwrap();
+    assert!(routes.len() >= 5, "{routes:?}");
+    // Ranked by net INR, eligible first; every priced route satisfies the identity.
+    let mut last_net = i64::MAX;
+    let mut seen_ineligible = false;
+    for r in routes {
+        if r["eligible"] == true {
+            assert!(!seen_ineligible, "eligible after ineligible");
+            let p = &r["pricing"];
+            let net = p["net_inr"]["minor"].as_i64().unwrap();
+            assert!(net <= last_net, "not ranked by net");
+            last_net = net;
+            let lines: i64 = p["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["amount_inr"]["minor"].as_i64().unwrap())
+                .sum();
+            assert_eq!(
+                p["buyer_pays_total_inr_at_mid"]["minor"].as_i64().unwrap() - lines,
+                net
+            );
+            assert!(net <= p["mid_market_equivalent_inr"]["minor"].as_i64().unwrap());
+        } else {
+            seen_ineligible = true;
+        }
+    }
+    // UPI appears only as ineligible, with its reason, unpriced.
+    let upi: Vec<&Value> = routes.iter().filter(|r| r["rail"] == "upi").collect();
+    assert_eq!(upi.len(), 1);
+    assert_eq!(upi[0]["eligible"], false);
+    assert!(upi[0]["pricing"].is_null());
+    assert!(upi[0]["reasons"][0].as_str().unwrap().contains("B2B"));
+    // The rates used, with their age.
+    let usd = body["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "USD")
+        .unwrap();
+    assert_eq!(usd["inr_per_unit"], "84.00");
+    assert_eq!(usd["stale"], false);
+    assert!(body["warnings"].as_array().unwrap().is_empty());
+    assert!(body["rankings"]["fastest"].as_array().unwrap().len() == routes.len());
+
+    let again: Value = app
+        .get(&location, Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, body);
+}
+
+#[tokio::test]
+async fn cny_goes_through_usd_and_all_bearers_are_priced() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let res = estimate(
+        &app,
+        &seller,
+        json!({"buyer_country": "CN", "direction": "buyer_pays", "amount": {"amount": "72000.00", "currency": "CNY"}}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let cny = body["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "CNY")
+        .unwrap();
+    assert_eq!(cny["derivation"], "cross_via_usd");
+    let bearers: std::collections::BTreeSet<String> = body["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["charge_bearer"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        bearers.into_iter().collect::<Vec<_>>(),
+        ["BEN", "OUR", "SHA"]
+    );
+}
+
+#[tokio::test]
+async fn seller_receives_finds_the_buyer_amount() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let res = estimate(
+        &app,
+        &seller,
+        json!({"buyer_country": "AE", "direction": "seller_receives", "buyer_currency": "USD",
+               "amount": {"amount": "500000.00", "currency": "INR"}, "charge_bearer": "BEN"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    for r in body["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["eligible"] == true)
+    {
+        let p = &r["pricing"];
+        let net = p["net_inr"]["minor"].as_i64().unwrap();
+        assert!(net >= 50_000_000, "{}: {net}", r["id"]);
+        assert!(
+            net - 50_000_000 <= 100 + 84 + 1,
+            "{}: over by {}",
+            r["id"],
+            net - 50_000_000
+        );
+        assert!(p["target"]["hit_exactly"].is_boolean());
+    }
+}
+
+#[tokio::test]
+async fn bad_inputs_are_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let amount = |a: &str, c: &str| json!({"buyer_country": "CN", "direction": "buyer_pays", "amount": {"amount": a, "currency": c}});
+    let cases = [
+        (amount("0", "USD"), "amount.amount"),
+        (amount("-5.00", "USD"), "amount.amount"),
+        (amount("100000000000000.00", "USD"), "amount.amount"),
+        (amount("10.00", "XYZ"), "amount.currency"),
+        (amount("1500.5", "JPY"), "amount"),
+        (amount("1.2345", "KWD"), "amount"),
+        (
+            json!({"buyer_country": "ZZ", "direction": "buyer_pays", "amount": {"amount": "10.00", "currency": "USD"}}),
+            "buyer_country",
+        ),
+        (
+            json!({"buyer_country": "CN", "direction": "seller_receives", "amount": {"amount": "10.00", "currency": "USD"}, "buyer_currency": "USD"}),
+            "amount.currency",
+        ),
+        (
+            json!({"buyer_country": "CN", "direction": "seller_receives", "amount": {"amount": "10.00", "currency": "INR"}}),
+            "buyer_currency",
+        ),
+        (
+            json!({"buyer_country": "CN", "direction": "sideways", "amount": {"amount": "10.00", "currency": "USD"}}),
+            "direction",
+        ),
+    ];
+    for (body, field) in cases {
+        let res = estimate(&app, &seller, body.clone()).await;
+        let problem = assert_problem(res, 422).await;
+        assert_eq!(problem_fields(&problem), [field], "{body}");
+    }
+    // No rate for a pair: named, never guessed.
+    let res = estimate(&app, &seller, amount("1000.00", "THB")).await;
+    let problem = assert_problem(res, 422).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("THB/INR"),
+        "{problem}"
+    );
+    // Nothing was stored.
+    let mut conn = app.db().await;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM settlement_estimates")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n.n, 0);
+}
+
+#[tokio::test]
+async fn estimates_are_private_to_those_they_concern() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let buyer = app.login_as(Role::Buyer).await;
+    let other_seller = app.login_as(Role::Seller).await;
+    let other_buyer = app.login_as(Role::Buyer).await;
+    let mut body = usd_10k();
+    body["seller_id"] = json!(seller.organisation_id);
+    let res = estimate(&app, &buyer, body).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(app.get(&location, Some(&buyer.token)).await.status(), 200);
+    assert_eq!(
+        app.get(&location, Some(&seller.token)).await.status(),
+        200,
+        "the named seller sees it"
+    );
+    assert_problem(app.get(&location, Some(&other_seller.token)).await, 404).await;
+    assert_problem(app.get(&location, Some(&other_buyer.token)).await, 404).await;
+    assert_problem(app.get(&location, None).await, 401).await;
+    // A seller cannot file an estimate under another seller; a buyer must name a real seller.
+    let mut body = usd_10k();
+    body["seller_id"] = json!(other_seller.organisation_id);
+    assert_problem(estimate(&app, &seller, body).await, 422).await;
+    let mut body = usd_10k();
+    body["seller_id"] = json!(buyer.organisation_id);
+    assert_problem(estimate(&app, &buyer, body).await, 422).await;
+    // Vetting officers do not price payments.
+    let officer = app.login_as(Role::VettingOfficer).await;
+    assert_problem(estimate(&app, &officer, usd_10k()).await, 403).await;
+}
+
+#[tokio::test]
+async fn a_new_fee_schedule_changes_new_estimates_not_stored_ones() {
+    let app = TestApp::spawn().await;
+    let (admin, seller) = ready(&app).await;
+    let first: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let current: Value = app
+        .get("/v1/settlement/fee-schedules/current", Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["version"], 1);
+    assert_eq!(current["in_force"], true);
+    let mut schedule = current["schedule"].clone();
+    // Double every receiving bank fee.
+    fn bump(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if let Some(amount) = map
+                    .get_mut("receiving_fee")
+                    .and_then(|f| f.pointer_mut("/amount_inr"))
+                {
+                    *amount = json!("1000.00");
+                }
+                map.values_mut().for_each(bump);
+            }
+            Value::Array(items) => items.iter_mut().for_each(bump),
+            _ => {}
+        }
+    }
+    bump(&mut schedule);
+    let res = app
+        .post_json(
+            "/v1/settlement/fee-schedules",
+            &json!({"label": "dearer inward fees", "schedule": schedule}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let second: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["fee_schedule"]["version"], 2);
+    let best = |e: &Value| {
+        e["routes"][0]["pricing"]["net_inr"]["minor"]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(best(&second) < best(&first), "dearer fees, smaller net");
+    // The stored first estimate is unchanged.
+    let stored: Value = app
+        .get(
+            &format!("/v1/settlement/estimates/{}", first["id"].as_str().unwrap()),
+            Some(&seller.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored, first);
+    assert_eq!(stored["fee_schedule"]["version"], 1);
+
+    // Sellers may read schedules, not upload them; invalid schedules list their problems.
+    let res = app
+        .post_json(
+            "/v1/settlement/fee-schedules",
+            &json!({"label": "x", "schedule": current["schedule"]}),
+            Some(&seller.token),
+        )
+        .await;
+    assert_problem(res, 403).await;
+    let mut broken = current["schedule"].clone();
+    broken["corridors"][0]["routes"][0]["sender_fee"]["currency"] = json!("XXX");
+    let res = app
+        .post_json(
+            "/v1/settlement/fee-schedules",
+            &json!({"label": "broken", "schedule": broken}),
+            Some(&admin.token),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert!(
+        problem_fields(&problem)
+            .iter()
+            .all(|f| f.starts_with("schedule")),
+        "{problem}"
+    );
+    let list: Value = app
+        .get("/v1/settlement/fee-schedules", Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn idempotent_estimate_creation() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let send = || {
+        app.client
+            .post(app.url("/v1/settlement/estimates"))
+            .bearer_auth(&seller.token)
+            .header("Idempotency-Key", "est-1")
+            .json(&usd_10k())
+            .send()
+    };
+    let a: Value = send().await.unwrap().json().await.unwrap();
+    let res = send().await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    assert_eq!(res.json::<Value>().await.unwrap(), a);
+}
+
+fn feed(as_of: chrono::DateTime<chrono::Utc>, usd_inr: &str) -> String {
+    json!({"as_of": as_of, "rates": [
+        {"base": "USD", "quote": "INR", "rate": usd_inr},
+        {"base": "USD", "quote": "CNY", "rate": 7.2}
+    ]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn the_fx_feed_is_fetched_and_failures_keep_the_last_good_rates() {
+    let stub = StubServer::start(200, &feed(chrono::Utc::now(), "83.75")).await;
+    let url = format!("{}/rates.json", stub.url);
+    let app = TestApp::spawn_with(|c| c.fx_feed_url = Some(url.clone())).await;
+    let admin = app.login_as(Role::Admin).await;
+    let seller = app.login_as(Role::Seller).await;
+
+    // The background fetcher runs at start-up.
+    let mut rates = Value::Null;
+    for _ in 0..50 {
+        rates = app
+            .get("/v1/fx/rates", Some(&admin.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !rates["rates"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stub.hits() >= 1);
+    let usd = rates["inr_mid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "USD")
+        .unwrap()
+        .clone();
+    assert_eq!(usd["inr_per_unit"], "83.75");
+    assert!(usd["sources"][0].as_str().unwrap().starts_with("feed:"));
+    let good: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        good["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        good["warnings"]
+    );
+
+    // Failing feed: the fetch records the error; the old rates stay, and estimates say so.
+    stub.respond(500, "{\"error\": \"upstream down\"}");
+    let status: Value = app
+        .post_json("/v1/fx/feed/refresh", &json!({}), Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        status["last_error"].as_str().unwrap().contains("500"),
+        "{status}"
+    );
+    assert!(status["consecutive_failures"].as_i64().unwrap() >= 1);
+    let during: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let inr_per_usd = |e: &Value| {
+        e["rates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["currency"] == "USD")
+            .unwrap()["inr_per_unit"]
+            .clone()
+    };
+    assert_eq!(inr_per_usd(&during), inr_per_usd(&good));
+    assert_eq!(
+        during["routes"][0]["pricing"]["net_inr"],
+        good["routes"][0]["pricing"]["net_inr"]
+    );
+    let warnings = during["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("FX feed has failed")),
+        "{warnings:?}"
+    );
+
+    // Malformed feed: refused as a whole, old rates kept.
+    stub.respond(200, &json!({"as_of": chrono::Utc::now(), "rates": [{"base": "USD", "quote": "INR", "rate": "-1"}]}).to_string());
+    let status: Value = app
+        .post_json("/v1/fx/feed/refresh", &json!({}), Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        status["last_error"].as_str().unwrap().contains("malformed"),
+        "{status}"
+    );
+    stub.respond(200, "not json at all");
+    let status: Value = app
+        .post_json("/v1/fx/feed/refresh", &json!({}), Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        status["last_error"].as_str().unwrap().contains("malformed"),
+        "{status}"
+    );
+    let rates: Value = app
+        .get("/v1/fx/rates", Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let usd = rates["inr_mid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "USD")
+        .unwrap()
+        .clone();
+    assert_eq!(usd["inr_per_unit"], "83.75");
+
+    // Recovery: a good feed clears the failure count and new rates apply.
+    stub.respond(200, &feed(chrono::Utc::now(), "84.10"));
+    let status: Value = app
+        .post_json("/v1/fx/feed/refresh", &json!({}), Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["consecutive_failures"], 0);
+    assert!(status["last_error"].is_null());
+    let after: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(after["warnings"].as_array().unwrap().is_empty());
+    let usd = after["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "USD")
+        .unwrap()
+        .clone();
+    assert_eq!(usd["inr_per_unit"], "84.10");
+}
+
+#[tokio::test]
+async fn old_rates_carry_a_staleness_warning() {
+    let app = TestApp::spawn_with(|c| c.fx_max_age_secs = 3600).await;
+    let admin = app.login_as(Role::Admin).await;
+    let seller = app.login_as(Role::Seller).await;
+    let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    let res = app
+        .post_json(
+            "/v1/fx/rates",
+            &json!({"rates": [{"base": "USD", "quote": "INR", "rate": "84.00", "as_of": two_hours_ago}]}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let usd = body["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == "USD")
+        .unwrap()
+        .clone();
+    assert_eq!(usd["stale"], true);
+    assert!(usd["age_seconds"].as_i64().unwrap() >= 7200);
+    let warnings = body["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("USD mid rate is 2 h old")),
+        "{warnings:?}"
+    );
+}
+
+#[tokio::test]
+async fn rate_posts_are_admin_only_and_validated() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let buyer = app.login_as(Role::Buyer).await;
+    let body = json!({"rates": [{"base": "USD", "quote": "INR", "rate": "84"}]});
+    assert_problem(
+        app.post_json("/v1/fx/rates", &body, Some(&buyer.token))
+            .await,
+        403,
+    )
+    .await;
+    let bad = json!({"rates": [{"base": "USD", "quote": "QQQ", "rate": "0"}]});
+    let problem = assert_problem(
+        app.post_json("/v1/fx/rates", &bad, Some(&admin.token))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&problem),
+        ["rates[0].quote", "rates[0].rate"]
+    );
+    // Refresh without a configured feed is a conflict, not a crash.
+    assert_problem(
+        app.post_json("/v1/fx/feed/refresh", &json!({}), Some(&admin.token))
+            .await,
+        409,
+    )
+    .await;
+}
