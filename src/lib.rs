@@ -36,6 +36,8 @@ pub struct AppState {
     pub config: Config,
     pub stores: Stores,
     pub jwt: JwtKeys,
+    /// Schedule and rates for estimates, cached briefly.
+    pub pricing: settlement::cache::PricingCache,
 }
 
 #[derive(OpenApi)]
@@ -121,6 +123,7 @@ impl Application {
         let state = web::Data::new(AppState {
             stores: Stores::from_config(&config)?,
             jwt: JwtKeys::from_config(&config)?,
+            pricing: Default::default(),
             config,
         });
         start_up(&state).await;

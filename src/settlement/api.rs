@@ -46,7 +46,8 @@ pub struct Estimate {
     pub rates: Vec<RateUsed>,
     /// E.g. stale rates, a failing FX feed.
     pub warnings: Vec<String>,
-    /// Every route of the corridor, best net INR to the seller first; ineligible last.
+    /// Every route of the corridor: for `buyer_pays` the best net INR to the seller first, for
+    /// `seller_receives` the least the buyer must send first; ineligible routes last.
     pub routes: Vec<RouteEstimate>,
     /// Route ids in other useful orders.
     pub rankings: Rankings,

@@ -2,6 +2,7 @@
 //! the rupees that reach the seller, route by route. Figures are data (fee schedules, rates).
 
 pub mod api;
+pub mod cache;
 pub mod defaults;
 pub mod engine;
 pub mod fx;
@@ -29,7 +30,10 @@ pub async fn run_fx_fetcher(state: Arc<AppState>) {
     loop {
         let failures = match state.stores.platform().await {
             Ok(mut conn) => match fx::fetch_once(&mut conn, &client, &url).await {
-                Ok(status) => status.consecutive_failures.max(0) as u32,
+                Ok(status) => {
+                    state.pricing.invalidate();
+                    status.consecutive_failures.max(0) as u32
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "FX feed fetch could not record its outcome");
                     1

@@ -60,8 +60,12 @@ async fn create_estimate(
         fingerprint: &body.fingerprint,
     };
     let request = body.value.clone();
+    let data = state
+        .pricing
+        .get(&mut conn, state.config.fx_feed_url.as_deref())
+        .await?;
     let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
-        let estimate = service::compute(conn, &state.config, &principal, request).await?;
+        let estimate = service::compute(conn, &state.config, &data, &principal, request).await?;
         service::store(conn, &principal, &estimate).await?;
         Created::new(
             format!("/v1/settlement/estimates/{}", estimate.id),
@@ -170,6 +174,7 @@ async fn create_fee_schedule(
     principal.require(&[Role::Admin])?;
     let mut conn = state.stores.platform().await?;
     let created = schedules::create(&mut conn, principal.user_id, body.into_inner()).await?;
+    state.pricing.invalidate();
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -255,5 +260,7 @@ async fn refresh_feed(
     })?;
     let client = fx::feed_client(state.config.fx_feed_timeout_secs).map_err(ApiError::internal)?;
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(fx::fetch_once(&mut conn, &client, &url).await?))
+    let status = fx::fetch_once(&mut conn, &client, &url).await?;
+    state.pricing.invalidate();
+    Ok(web::Json(status))
 }

@@ -7,8 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::api::{CreateEstimate, Estimate};
+use super::cache::PricingData;
 use super::engine::{self, BearerSelection, EstimateError, EstimateLimits, EstimateRequest};
-use super::{fx, schedules};
+use super::fx;
 use crate::auth::{OrganisationKind, Principal, Role};
 use crate::config::Config;
 use crate::db::schema::{organisations, settlement_estimates as se};
@@ -89,6 +90,7 @@ async fn resolve_seller(
 pub async fn compute(
     conn: &mut AsyncPgConnection,
     config: &Config,
+    data: &PricingData,
     principal: &Principal,
     req: CreateEstimate,
 ) -> ApiResult<Estimate> {
@@ -102,12 +104,11 @@ pub async fn compute(
         charge_bearer: req.charge_bearer.unwrap_or(BearerSelection::All),
     };
     let now = Utc::now();
-    let (schedule_ref, schedule) = schedules::in_force(conn, now).await?;
-    let snapshots = fx::latest(conn).await?;
-    let (rates, used) = fx::derive(&snapshots, now, config.fx_max_age_secs);
-    let mut routes =
-        engine::estimate(&schedule, &rates, &request, &limits(config)).map_err(estimate_error)?;
-    engine::sort_by_net(&mut routes);
+    let (rates, used) = fx::derive(&data.rates, now, config.fx_max_age_secs);
+    // The engine orders routes: by net INR for buyer_pays, by what the buyer pays for
+    // seller_receives (where every route nets about the target).
+    let routes = engine::estimate(&data.schedule, &rates, &request, &limits(config))
+        .map_err(estimate_error)?;
     let rankings = engine::rankings(&routes);
 
     // Report the rates this answer depends on: the amount's, the buyer's, and every line's.
@@ -136,14 +137,13 @@ pub async fn compute(
             )
         })
         .collect();
-    if let Some(url) = &config.fx_feed_url
-        && let Some(status) = fx::feed_status(conn, url).await?
+    if let Some(status) = &data.feed
         && status.consecutive_failures > 0
     {
         warnings.push(format!(
             "the FX feed has failed {} time(s) since its last success ({}); using the last good rates",
             status.consecutive_failures,
-            status.last_error.unwrap_or_default()
+            status.last_error.as_deref().unwrap_or_default()
         ));
     }
     Ok(Estimate {
@@ -153,7 +153,7 @@ pub async fn compute(
         organisation_id: principal.organisation_id,
         seller_id,
         request,
-        fee_schedule: schedule_ref,
+        fee_schedule: data.schedule_ref.clone(),
         rates: used,
         warnings,
         routes,
@@ -161,33 +161,33 @@ pub async fn compute(
     })
 }
 
-/// Stores a computed estimate (inside the caller's transaction).
+/// Stores a computed estimate (inside the caller's transaction), in one statement.
 pub async fn store(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     estimate: &Estimate,
 ) -> ApiResult<()> {
-    let home: String = organisations::table
-        .find(principal.organisation_id)
-        .select(organisations::home_jurisdiction)
-        .first(conn)
-        .await?;
-    diesel::insert_into(se::table)
-        .values((
-            se::id.eq(estimate.id),
-            se::organisation_id.eq(principal.organisation_id),
-            se::requested_by.eq(principal.user_id),
-            se::seller_id.eq(estimate.seller_id),
-            se::fee_schedule_id.eq(estimate.fee_schedule.id),
-            se::fee_schedule_version.eq(estimate.fee_schedule.version),
-            se::request.eq(serde_json::to_value(&estimate.request).map_err(ApiError::internal)?),
-            se::response.eq(serde_json::to_value(estimate).map_err(ApiError::internal)?),
-            se::created_at.eq(estimate.created_at),
-            se::expires_at.eq(estimate.expires_at),
-            se::home_jurisdiction.eq(home),
-        ))
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Int4, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
+    let request = serde_json::to_value(&estimate.request).map_err(ApiError::internal)?;
+    let response = serde_json::to_value(estimate).map_err(ApiError::internal)?;
+    diesel::sql_query(
+        "INSERT INTO settlement_estimates (id, organisation_id, requested_by, seller_id, fee_schedule_id,
+             fee_schedule_version, request, response, created_at, expires_at, home_jurisdiction)
+         SELECT $1, o.id, $3, $4, $5, $6, $7, $8, $9, $10, o.home_jurisdiction
+         FROM organisations o WHERE o.id = $2",
+    )
+    .bind::<SqlUuid, _>(estimate.id)
+    .bind::<SqlUuid, _>(principal.organisation_id)
+    .bind::<SqlUuid, _>(principal.user_id)
+    .bind::<Nullable<SqlUuid>, _>(estimate.seller_id)
+    .bind::<SqlUuid, _>(estimate.fee_schedule.id)
+    .bind::<Int4, _>(estimate.fee_schedule.version)
+    .bind::<Jsonb, _>(request)
+    .bind::<Jsonb, _>(response)
+    .bind::<Timestamptz, _>(estimate.created_at)
+    .bind::<Timestamptz, _>(estimate.expires_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
