@@ -219,6 +219,22 @@ pub struct Config {
     )]
     pub estimate_max_inr: i64,
 
+    /// How often the webhook worker looks for due deliveries, in milliseconds.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+
+    /// First retry delay of a failed webhook delivery, in seconds; doubles per attempt, at most 1 h.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_RETRY_BASE", default_value_t = 30)]
+    pub webhook_retry_base_secs: u64,
+
+    /// Attempts before a webhook delivery is given up.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_MAX_ATTEMPTS", default_value_t = 10)]
+    pub webhook_max_attempts: i32,
+
+    /// Timeout of one webhook request, in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_TIMEOUT", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "EXPORTBRIDGE_WORKERS", default_value_t = 0)]
     pub workers: usize,

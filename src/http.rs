@@ -9,7 +9,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
@@ -230,6 +232,67 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     ApiError::field("query", "invalid", strip_position(&err.to_string())).into()
+}
+
+/// Cursor paging parameters shared by every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+pub const MAX_PAGE_SIZE: i64 = 200;
+
+impl PageParams {
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(50),
+            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                format!("must be 1 to {MAX_PAGE_SIZE}"),
+            )),
+        }
+    }
+
+    /// The cursor is the last id of the previous page (ids are time-ordered UUID v7).
+    pub fn cursor(&self) -> Result<Option<uuid::Uuid>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.parse()
+                    .map_err(|_| ApiError::field("cursor", "invalid", "not a cursor from this API"))
+            })
+            .transpose()
+    }
+}
+
+/// One page of a list; `next_cursor` is absent on the last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched newest first.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> uuid::Uuid) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
 }
 
 /// A strong ETag for a resource version.

@@ -13,6 +13,7 @@ pub mod observability;
 pub mod ops;
 pub mod seed;
 pub mod settlement;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub struct AppState {
         (name = "admin", description = "Platform administration"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
+        (name = "webhooks", description = "Signed event notifications to your systems"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -80,7 +82,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(ops::configure).service(
         scope::scope("/v1")
             .configure(auth::routes::configure)
-            .configure(settlement::routes::configure),
+            .configure(settlement::routes::configure)
+            .configure(webhooks::routes::configure),
     );
 }
 
@@ -212,7 +215,8 @@ async fn start_up(state: &web::Data<AppState>) {
 
 /// Workers that run beside the HTTP server until it stops.
 fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(settlement::run_fx_fetcher(
-        state.clone().into_inner(),
-    ))]
+    vec![
+        tokio::spawn(settlement::run_fx_fetcher(state.clone().into_inner())),
+        tokio::spawn(webhooks::worker::run(state.clone().into_inner())),
+    ]
 }

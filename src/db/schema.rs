@@ -142,3 +142,68 @@ diesel::allow_tables_to_appear_in_same_query!(
     settlement_estimates,
     organisations,
 );
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        url -> Text,
+        secret -> Text,
+        event_types -> Array<Text>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        endpoint_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Uuid,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> outbox_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    outbox_events,
+    webhook_deliveries,
+    webhook_attempts,
+);

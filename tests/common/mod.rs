@@ -191,6 +191,8 @@ impl TestApp {
         config.data_dir =
             std::env::temp_dir().join(format!("eb_files_{}", Uuid::new_v4().simple()));
         config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+        config.webhook_poll_ms = 50;
+        config.webhook_retry_base_secs = 1;
         tweak(&mut config);
         exportbridge::observability::init_tracing(&config.log, "text");
         let app = exportbridge::Application::build(config.clone())

@@ -1,0 +1,388 @@
+//! Endpoints, publishing into the outbox, and the delivery log.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::EVENT_TYPES;
+use super::api::*;
+use crate::auth::{Principal, Role};
+use crate::config::{Config, Mode};
+use crate::db::schema::{
+    organisations, outbox_events, webhook_attempts, webhook_deliveries, webhook_endpoints,
+};
+use crate::error::{ApiError, ApiResult, Validator};
+use crate::http::{Page, PageParams};
+
+const MAX_ENDPOINTS: i64 = 5;
+
+type DeliveryRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+type AttemptRow = (Uuid, i32, DateTime<Utc>, Option<i32>, Option<String>, i32);
+
+/// Checks an endpoint URL: absolute http(s), no credentials, https outside dev mode.
+pub fn parse_url(raw: &str, mode: Mode) -> Result<String, String> {
+    let url = raw.trim();
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        if mode == Mode::Production {
+            return Err("must use https".into());
+        }
+        r
+    } else {
+        return Err("must be an absolute http(s) URL".into());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty()
+        || host.contains('@')
+        || host.contains(char::is_whitespace)
+        || url.len() > 2000
+    {
+        return Err("must name a host, without credentials".into());
+    }
+    Ok(url.to_owned())
+}
+
+fn endpoint_view(row: (Uuid, String, Vec<String>, bool, DateTime<Utc>)) -> Endpoint {
+    let (id, url, event_types, active, created_at) = row;
+    Endpoint {
+        id,
+        url,
+        event_types,
+        active,
+        created_at,
+    }
+}
+
+fn may_manage(principal: &Principal) -> ApiResult<()> {
+    principal.require(&[Role::Seller, Role::Buyer, Role::Admin])
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    principal: &Principal,
+    req: NewEndpoint,
+) -> ApiResult<CreatedEndpoint> {
+    may_manage(principal)?;
+    let mut v = Validator::new();
+    let url = v.check("url", parse_url(&req.url, config.mode));
+    let mut types = req.event_types.clone();
+    types.sort();
+    types.dedup();
+    for (i, t) in types.iter().enumerate() {
+        if !EVENT_TYPES.contains(&t.as_str()) {
+            v.push(
+                &format!("event_types[{i}]"),
+                "unknown_event",
+                format!("one of {}", EVENT_TYPES.join(", ")),
+            );
+        }
+    }
+    v.finish()?;
+    let url = url.ok_or_else(|| ApiError::internal("url missing after validation"))?;
+    let secret = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    );
+    let id = Uuid::now_v7();
+    let org = principal.organisation_id;
+    let row = conn
+        .transaction(async |conn| {
+            let count: i64 = webhook_endpoints::table
+                .filter(webhook_endpoints::organisation_id.eq(org))
+                .filter(webhook_endpoints::active)
+                .count()
+                .get_result(conn)
+                .await?;
+            if count >= MAX_ENDPOINTS {
+                return Err(ApiError::Conflict(format!(
+                    "at most {MAX_ENDPOINTS} active endpoints per organisation"
+                )));
+            }
+            let home: String = organisations::table
+                .find(org)
+                .select(organisations::home_jurisdiction)
+                .first(conn)
+                .await?;
+            diesel::insert_into(webhook_endpoints::table)
+                .values((
+                    webhook_endpoints::id.eq(id),
+                    webhook_endpoints::organisation_id.eq(org),
+                    webhook_endpoints::url.eq(&url),
+                    webhook_endpoints::secret.eq(&secret),
+                    webhook_endpoints::event_types.eq(&types),
+                    webhook_endpoints::home_jurisdiction.eq(home),
+                ))
+                .returning((
+                    webhook_endpoints::id,
+                    webhook_endpoints::url,
+                    webhook_endpoints::event_types,
+                    webhook_endpoints::active,
+                    webhook_endpoints::created_at,
+                ))
+                .get_result(conn)
+                .await
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(CreatedEndpoint {
+        endpoint: endpoint_view(row),
+        secret,
+    })
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, principal: &Principal) -> ApiResult<Vec<Endpoint>> {
+    may_manage(principal)?;
+    let rows = webhook_endpoints::table
+        .filter(webhook_endpoints::organisation_id.eq(principal.organisation_id))
+        .filter(webhook_endpoints::active)
+        .order(webhook_endpoints::id)
+        .select((
+            webhook_endpoints::id,
+            webhook_endpoints::url,
+            webhook_endpoints::event_types,
+            webhook_endpoints::active,
+            webhook_endpoints::created_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(endpoint_view).collect())
+}
+
+/// The caller's own endpoint, or 404.
+async fn own_endpoint(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<()> {
+    may_manage(principal)?;
+    let found: Option<Uuid> = webhook_endpoints::table
+        .filter(webhook_endpoints::id.eq(id))
+        .filter(webhook_endpoints::organisation_id.eq(principal.organisation_id))
+        .select(webhook_endpoints::id)
+        .first(conn)
+        .await
+        .optional()?;
+    found.map(|_| ()).ok_or(ApiError::NotFound)
+}
+
+/// Deactivates an endpoint; pending deliveries to it are given up.
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<()> {
+    own_endpoint(conn, principal, id).await?;
+    conn.transaction(async |conn| {
+        diesel::update(webhook_endpoints::table.find(id))
+            .set(webhook_endpoints::active.eq(false))
+            .execute(conn)
+            .await?;
+        diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::endpoint_id.eq(id))
+                .filter(webhook_deliveries::status.eq("pending")),
+        )
+        .set((
+            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::last_error.eq("endpoint deleted"),
+        ))
+        .execute(conn)
+        .await?;
+        Ok::<_, ApiError>(())
+    })
+    .await
+}
+
+/// Writes an event for an organisation and a pending delivery to each of its active endpoints
+/// that wants it. Call it inside the transaction that makes the change.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    event_type: &str,
+    payload: serde_json::Value,
+) -> ApiResult<Uuid> {
+    let home: String = organisations::table
+        .find(organisation_id)
+        .select(organisations::home_jurisdiction)
+        .first(conn)
+        .await?;
+    let event_id = Uuid::now_v7();
+    diesel::insert_into(outbox_events::table)
+        .values((
+            outbox_events::id.eq(event_id),
+            outbox_events::organisation_id.eq(organisation_id),
+            outbox_events::event_type.eq(event_type),
+            outbox_events::payload.eq(payload),
+            outbox_events::home_jurisdiction.eq(&home),
+        ))
+        .execute(conn)
+        .await?;
+    // One delivery per subscribed endpoint (ids generated here: v7, time-ordered for paging).
+    let endpoints: Vec<Uuid> = webhook_endpoints::table
+        .filter(webhook_endpoints::organisation_id.eq(organisation_id))
+        .filter(webhook_endpoints::active)
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(cardinality(event_types) = 0 OR ")
+                .bind::<diesel::sql_types::Text, _>(event_type)
+                .sql(" = ANY (event_types))"),
+        )
+        .select(webhook_endpoints::id)
+        .load(conn)
+        .await?;
+    let rows: Vec<_> = endpoints
+        .into_iter()
+        .map(|endpoint| {
+            (
+                webhook_deliveries::id.eq(Uuid::now_v7()),
+                webhook_deliveries::event_id.eq(event_id),
+                webhook_deliveries::endpoint_id.eq(endpoint),
+                webhook_deliveries::home_jurisdiction.eq(home.clone()),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(webhook_deliveries::table)
+            .values(&rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(event_id)
+}
+
+/// Sends a `webhook.ping` event to one endpoint (only).
+pub async fn ping(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<Uuid> {
+    own_endpoint(conn, principal, id).await?;
+    let org = principal.organisation_id;
+    conn.transaction(async |conn| {
+        let home: String = organisations::table
+            .find(org)
+            .select(organisations::home_jurisdiction)
+            .first(conn)
+            .await?;
+        let event_id = Uuid::now_v7();
+        diesel::insert_into(outbox_events::table)
+            .values((
+                outbox_events::id.eq(event_id),
+                outbox_events::organisation_id.eq(org),
+                outbox_events::event_type.eq("webhook.ping"),
+                outbox_events::payload.eq(serde_json::json!({"endpoint_id": id})),
+                outbox_events::home_jurisdiction.eq(&home),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::id.eq(Uuid::now_v7()),
+                webhook_deliveries::event_id.eq(event_id),
+                webhook_deliveries::endpoint_id.eq(id),
+                webhook_deliveries::home_jurisdiction.eq(&home),
+            ))
+            .execute(conn)
+            .await?;
+        Ok::<_, ApiError>(event_id)
+    })
+    .await
+}
+
+/// The delivery log of one endpoint, newest first, with every attempt.
+pub async fn deliveries(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    endpoint_id: Uuid,
+    page: &PageParams,
+) -> ApiResult<Page<Delivery>> {
+    own_endpoint(conn, principal, endpoint_id).await?;
+    let limit = page.limit()?;
+    let mut query = webhook_deliveries::table
+        .inner_join(outbox_events::table)
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .into_boxed();
+    if let Some(cursor) = page.cursor()? {
+        query = query.filter(webhook_deliveries::id.lt(cursor));
+    }
+    let rows: Vec<DeliveryRow> = query
+        .order(webhook_deliveries::id.desc())
+        .limit(limit + 1)
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::event_id,
+            outbox_events::event_type,
+            webhook_deliveries::status,
+            webhook_deliveries::next_attempt_at,
+            webhook_deliveries::delivered_at,
+            webhook_deliveries::created_at,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let attempts: Vec<AttemptRow> = webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(&ids))
+        .order((webhook_attempts::delivery_id, webhook_attempts::attempt))
+        .select((
+            webhook_attempts::delivery_id,
+            webhook_attempts::attempt,
+            webhook_attempts::attempted_at,
+            webhook_attempts::status_code,
+            webhook_attempts::error,
+            webhook_attempts::duration_ms,
+        ))
+        .load(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, event_id, event_type, status, next, delivered_at, created_at)| Delivery {
+                id,
+                event_id,
+                event_type,
+                next_attempt_at: (status == "pending").then_some(next),
+                status,
+                delivered_at,
+                created_at,
+                attempts: attempts
+                    .iter()
+                    .filter(|a| a.0 == id)
+                    .map(|a| Attempt {
+                        attempt: a.1,
+                        attempted_at: a.2,
+                        status_code: a.3,
+                        error: a.4.clone(),
+                        duration_ms: a.5,
+                    })
+                    .collect(),
+            },
+        )
+        .collect();
+    Ok(Page::from_rows(items, limit, |d| d.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(parse_url("https://erp.example/hooks", Mode::Production).is_ok());
+        assert!(parse_url("http://127.0.0.1:9000/x", Mode::Dev).is_ok());
+        assert!(parse_url("http://erp.example/hooks", Mode::Production).is_err());
+        assert!(parse_url("ftp://erp.example", Mode::Dev).is_err());
+        assert!(parse_url("https://user:pw@erp.example", Mode::Dev).is_err());
+        assert!(parse_url("https:///path", Mode::Dev).is_err());
+    }
+}
