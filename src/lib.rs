@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod maintenance;
 pub mod money;
 pub mod observability;
 pub mod ops;
@@ -218,5 +219,6 @@ fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
     vec![
         tokio::spawn(settlement::run_fx_fetcher(state.clone().into_inner())),
         tokio::spawn(webhooks::worker::run(state.clone().into_inner())),
+        tokio::spawn(maintenance::run(state.clone().into_inner())),
     ]
 }

@@ -80,6 +80,10 @@ pub async fn run(config: &Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("seeding {email}: {e}"))?;
     }
+    seed_rates(&mut conn).await?;
+    crate::settlement::schedules::ensure_default(&mut conn)
+        .await
+        .map_err(|e| format!("seeding the fee schedule: {e}"))?;
     tracing::info!(
         password = DEMO_PASSWORD,
         "demo data ready (admin@exportbridge.local and others)"
@@ -113,5 +117,51 @@ async fn seed_staff(conn: &mut PgConn, email: &str, name: &str, role: Role) -> R
     service::create_staff(conn, staff, role, &org)
         .await
         .map_err(|e| format!("seeding {email}: {e}"))?;
+    Ok(())
+}
+
+/// Demo mid rates, only when there are none (a real deployment posts or fetches its own).
+async fn seed_rates(conn: &mut PgConn) -> Result<(), String> {
+    use crate::settlement::fx;
+    if !fx::latest(conn)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let demo = [
+        ("USD", "INR", "84.00"),
+        ("USD", "CNY", "7.20"),
+        ("EUR", "INR", "90.50"),
+        ("GBP", "INR", "106.20"),
+        ("SGD", "INR", "62.40"),
+        ("AED", "INR", "22.87"),
+        ("SAR", "INR", "22.40"),
+        ("MYR", "INR", "18.90"),
+        ("THB", "INR", "2.45"),
+        ("IDR", "INR", "0.0053"),
+        ("VND", "INR", "0.0033"),
+        ("KES", "INR", "0.65"),
+        ("NGN", "INR", "0.054"),
+        ("ZAR", "INR", "4.60"),
+        ("JPY", "INR", "0.56"),
+    ];
+    let inputs: Vec<fx::RateInput> = demo
+        .iter()
+        .map(|(b, q, r)| {
+            Ok(fx::RateInput {
+                base: (*b).into(),
+                quote: (*q).into(),
+                rate: r.parse().map_err(|e| format!("{e}"))?,
+                as_of: None,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let checked =
+        fx::check_rates(&inputs, "rates", chrono::Utc::now()).map_err(|e| e.to_string())?;
+    fx::record(conn, checked, "seed", None)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }

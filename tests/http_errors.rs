@@ -157,3 +157,40 @@ async fn readyz_fails_when_a_store_is_missing() {
     let body = assert_problem(app.get("/readyz", None).await, 503).await;
     assert!(body["detail"].as_str().unwrap().contains("in_country:IN"));
 }
+
+#[tokio::test]
+async fn housekeeping_forgets_old_idempotency_keys() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(exportbridge::auth::Role::Admin).await;
+    let mut conn = app.db().await;
+    for (key, age) in [("old", "25 hours"), ("new", "1 hour")] {
+        diesel::sql_query(format!(
+            "INSERT INTO idempotency_keys (user_id, idempotency_key, request_method, request_path, request_hash, response_status, response_body, created_at)
+             VALUES ('{}', '{key}', 'POST', '/x', '\\x00', 201, 'null', now() - interval '{age}')",
+            admin.user_id
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let removed = exportbridge::maintenance::run_once(&mut conn)
+        .await
+        .unwrap();
+    assert!(removed >= 1);
+    #[derive(diesel::QueryableByName)]
+    struct K {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        idempotency_key: String,
+    }
+    let left: Vec<K> = diesel::sql_query("SELECT idempotency_key FROM idempotency_keys")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        left.into_iter()
+            .map(|k| k.idempotency_key)
+            .collect::<Vec<_>>(),
+        ["new"]
+    );
+}

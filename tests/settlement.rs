@@ -583,3 +583,64 @@ async fn rate_posts_are_admin_only_and_validated() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn estimates_are_listed_with_cursor_paging() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let other = app.login_as(Role::Seller).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let e: Value = estimate(&app, &seller, usd_10k())
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(e["id"].as_str().unwrap().to_owned());
+    }
+    let first: Value = app
+        .get("/v1/settlement/estimates?limit=2", Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page_ids: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(page_ids, [ids[2].as_str(), ids[1].as_str()], "newest first");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .get(
+            &format!("/v1/settlement/estimates?limit=2&cursor={cursor}"),
+            Some(&seller.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["items"][0]["id"], ids[0].as_str());
+    assert!(second["next_cursor"].is_null());
+    let theirs: Value = app
+        .get("/v1/settlement/estimates", Some(&other.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs["items"].as_array().unwrap().is_empty());
+    assert_problem(
+        app.get("/v1/settlement/estimates?limit=500", Some(&seller.token))
+            .await,
+        422,
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/settlement/estimates?cursor=nope", Some(&seller.token))
+            .await,
+        422,
+    )
+    .await;
+}

@@ -10,11 +10,12 @@ use super::service;
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::{IdempotencyKey, Json};
+use crate::http::{IdempotencyKey, Json, Page, PageParams};
 use crate::idempotency::{self, Created, RequestIdentity};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_estimate)
+        .service(list_estimates)
         .service(get_estimate)
         .service(list_fee_schedules)
         .service(current_fee_schedule)
@@ -74,6 +75,29 @@ async fn create_estimate(
     })
     .await?;
     Ok(created.into_response(replayed))
+}
+
+/// Estimates you may see, newest first: your organisation's, and (for a seller) those naming
+/// you. Cursor paged.
+#[utoipa::path(
+    tag = "settlement",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Page<Estimate>),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/settlement/estimates")]
+async fn list_estimates(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<Estimate>>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::list(&mut conn, &principal, &page).await?,
+    ))
 }
 
 /// A stored estimate, exactly as first answered. Visible to the organisation that asked, the

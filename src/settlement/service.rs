@@ -14,6 +14,7 @@ use crate::auth::{OrganisationKind, Principal, Role};
 use crate::config::Config;
 use crate::db::schema::{organisations, settlement_estimates as se};
 use crate::error::{ApiError, ApiResult};
+use crate::http::{Page, PageParams};
 use crate::money::{CurrencyCode, Money, MoneyError};
 
 /// Maps an engine error to the request field it concerns.
@@ -206,4 +207,36 @@ pub async fn get(
         return Err(ApiError::NotFound);
     }
     Ok(response)
+}
+
+/// Estimates the caller may see (its organisation's, and for a seller those naming it), newest
+/// first, as stored.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    page: &PageParams,
+) -> ApiResult<Page<Estimate>> {
+    let limit = page.limit()?;
+    let mut query = se::table.into_boxed();
+    if !matches!(principal.role, Role::Admin | Role::Auditor) {
+        query = query.filter(
+            se::organisation_id
+                .eq(principal.organisation_id)
+                .or(se::seller_id.eq(principal.organisation_id)),
+        );
+    }
+    if let Some(cursor) = page.cursor()? {
+        query = query.filter(se::id.lt(cursor));
+    }
+    let rows: Vec<serde_json::Value> = query
+        .order(se::id.desc())
+        .limit(limit + 1)
+        .select(se::response)
+        .load(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|v| serde_json::from_value(v).map_err(ApiError::internal))
+        .collect::<ApiResult<Vec<Estimate>>>()?;
+    Ok(Page::from_rows(items, limit, |e| e.id))
 }

@@ -1,0 +1,40 @@
+//! Periodic housekeeping: forget idempotency keys after a day, expired refresh tokens after a
+//! week, and finished login-throttle windows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::AppState;
+use crate::error::ApiResult;
+
+const STATEMENTS: &[&str] = &[
+    "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
+    "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '7 days'",
+    "DELETE FROM login_throttle WHERE coalesce(locked_until, window_started_at) < now() - interval '1 day'",
+];
+
+/// Runs every clean-up once; returns the rows removed.
+pub async fn run_once(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let mut removed = 0;
+    for sql in STATEMENTS {
+        removed += diesel::sql_query(*sql).execute(conn).await?;
+    }
+    Ok(removed)
+}
+
+/// Hourly, until the server stops.
+pub async fn run(state: Arc<AppState>) {
+    loop {
+        match state.stores.platform().await {
+            Ok(mut conn) => match run_once(&mut conn).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "housekeeping"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            },
+            Err(e) => tracing::warn!(error = %e, "housekeeping: no database connection"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
