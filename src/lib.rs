@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod observability;
 pub mod ops;
 pub mod seed;
+pub mod sellers;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub struct AppState {
     tags(
         (name = "auth", description = "Registration, login, token refresh"),
         (name = "admin", description = "Platform administration"),
+        (name = "sellers", description = "Seller profiles, evidence documents, payout account, submission for vetting, audit log, public profile"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -71,8 +73,11 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(ops::configure)
-        .service(scope::scope("/v1").configure(auth::routes::configure));
+    cfg.configure(ops::configure).service(
+        scope::scope("/v1")
+            .configure(auth::routes::configure)
+            .configure(sellers::routes::configure),
+    );
 }
 
 /// The OpenAPI document, generated from the routes.
