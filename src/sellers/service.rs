@@ -386,7 +386,8 @@ pub fn parse_profile(
             "must equal the PAN inside the GSTIN (its characters 3 to 12)",
         );
     }
-    let business_pan = pan.as_ref().or(gstin.as_ref().map(Gstin::pan));
+    // The GSTIN's PAN is checksum-protected, so it is the reference when both are given.
+    let business_pan = gstin.as_ref().map(Gstin::pan).or(pan.as_ref());
     if let (Some(iec_pan), Some(p)) = (iec.as_ref().and_then(Iec::as_pan), business_pan)
         && iec_pan != p
     {
@@ -539,9 +540,23 @@ pub fn check_upload(form: UploadForm) -> ApiResult<CheckedUpload> {
     }
 }
 
-/// The client's file name reduced to its last path segment and safe characters (letters,
-/// digits, `.`, `-`, `_`), at most 100 characters, ending in the extension of the recognised
-/// type.
+/// Letters and digits of any script (with their combining marks), `.`, `-`, `_`; not spaces,
+/// quotes, separators, controls, or the invisible and bidirectional formatting characters
+/// (U+2000–U+206F, U+FEFF) used to disguise extensions.
+fn filename_char_ok(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+    } else {
+        !c.is_control()
+            && !c.is_whitespace()
+            && !('\u{2000}'..='\u{206F}').contains(&c)
+            && !matches!(c, '\u{FEFF}' | '\u{FFF0}'..='\u{FFFF}')
+    }
+}
+
+/// The client's file name reduced to its last path segment and safe characters (others become
+/// `_`), without leading dots, at most 100 characters, ending in the extension of the
+/// recognised type.
 pub fn sanitise_filename(raw: Option<&str>, media: DocumentKind) -> String {
     let base = raw
         .unwrap_or_default()
@@ -550,13 +565,7 @@ pub fn sanitise_filename(raw: Option<&str>, media: DocumentKind) -> String {
         .unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if filename_char_ok(c) { c } else { '_' })
         .collect();
     let mut name: String = cleaned
         .trim_start_matches(['.', '_'])
@@ -1173,11 +1182,12 @@ pub async fn store_document(
             .first(conn)
             .await?;
         ensure_editable(status_of(&current)?)?;
-        diesel::insert_into(seller_documents::table)
+        let stored: DocumentRow = diesel::insert_into(seller_documents::table)
             .values(&row)
-            .execute(conn)
+            .returning(DocumentRow::as_returning())
+            .get_result(conn)
             .await?;
-        let view = document_view(&row)?;
+        let view = document_view(&stored)?;
         Created::new(
             format!("/v1/sellers/{}/documents/{}", row.seller_id, row.id),
             &view,
@@ -1334,4 +1344,564 @@ pub fn sha256_base64(hex_digest: &str) -> ApiResult<String> {
     use base64::Engine;
     let bytes = hex::decode(hex_digest).map_err(ApiError::internal)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    const YEAR: i32 = 2026;
+
+    fn gstin(first14: &str) -> String {
+        Gstin::with_check_char(first14).unwrap()
+    }
+
+    fn valid_request() -> ProfileRequest {
+        ProfileRequest {
+            legal_name: Some(" Tiruppur Knitwear Exports Private Limited ".into()),
+            trading_name: Some("Tiruppur Knits".into()),
+            enterprise_type: Some("Manufacturer".into()),
+            sectors: Some(vec!["textiles".into(), "textiles".into(), "leather".into()]),
+            msme_category: Some("small".into()),
+            year_established: Some(2009),
+            employees: Some(85),
+            registered_address: Some(AddressInput {
+                line1: Some("14 Kumaran Road".into()),
+                city: Some("Tiruppur".into()),
+                state: Some("tn".into()),
+                postal_code: Some("641 601".into()),
+                ..Default::default()
+            }),
+            contacts: Some(vec![ContactInput {
+                name: Some("Lakshmi".into()),
+                designation: None,
+                email: Some("Exports@Tiruppur.example".into()),
+                phone: Some("+91 98765 43210".into()),
+            }]),
+            export_markets: Some(vec!["ae".into(), "KE".into(), "AE".into()]),
+            gstin: Some(gstin("33aapfu0939f1z")),
+            pan: Some("aapfu0939f".into()),
+            iec: Some("AAPFU0939F".into()),
+            udyam_number: Some("udyam-tn-29-0012345".into()),
+            public_identifiers: Some(vec!["gstin".into()]),
+        }
+    }
+
+    fn fields(result: ApiResult<ProfileColumns>) -> Vec<(String, String)> {
+        match result {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.code)).collect()
+            }
+            Err(other) => panic!("expected a validation error, got {other:?}"),
+            Ok(_) => panic!("expected a validation error, got Ok"),
+        }
+    }
+
+    fn field_names(result: ApiResult<ProfileColumns>) -> Vec<String> {
+        fields(result).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn a_valid_profile_is_normalised() {
+        let c = parse_profile(valid_request(), YEAR, "IN").unwrap();
+        assert_eq!(
+            c.legal_name.as_deref(),
+            Some("Tiruppur Knitwear Exports Private Limited")
+        );
+        assert_eq!(c.enterprise_type.as_deref(), Some("manufacturer"));
+        assert_eq!(c.sectors, ["textiles", "leather"]);
+        assert_eq!(c.address_state.as_deref(), Some("TN"));
+        assert_eq!(c.address_postal_code.as_deref(), Some("641601"));
+        assert_eq!(c.export_markets, ["AE", "KE"]);
+        assert_eq!(c.gstin.as_deref(), Some(gstin("33AAPFU0939F1Z").as_str()));
+        assert_eq!(c.pan.as_deref(), Some("AAPFU0939F"));
+        assert_eq!(c.udyam_number.as_deref(), Some("UDYAM-TN-29-0012345"));
+        assert_eq!(c.contacts[0]["email"], "exports@tiruppur.example");
+        assert_eq!(c.contacts[0]["phone"], "+919876543210");
+        assert_eq!(c.public_identifiers, ["gstin"]);
+    }
+
+    #[test]
+    fn an_empty_draft_is_fine() {
+        let c = parse_profile(ProfileRequest::default(), YEAR, "IN").unwrap();
+        assert_eq!(
+            c,
+            ProfileColumns {
+                contacts: serde_json::json!([]),
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn each_malformed_identifier_names_its_field() {
+        let mut bad_checksum = gstin("33AAPFU0939F1Z");
+        let last = bad_checksum.pop().unwrap();
+        bad_checksum.push(if last == 'A' { 'B' } else { 'A' });
+        let cases: Vec<(ProfileRequest, &str, &str)> = vec![
+            (
+                ProfileRequest {
+                    gstin: Some(bad_checksum),
+                    ..valid_request()
+                },
+                "gstin",
+                "checksum",
+            ),
+            (
+                ProfileRequest {
+                    pan: Some("AAPFV0939F".into()),
+                    ..valid_request()
+                },
+                "pan",
+                "pan_mismatch",
+            ),
+            (
+                ProfileRequest {
+                    gstin: Some(gstin("27AAPFU0939F1Z")),
+                    ..valid_request()
+                },
+                "gstin",
+                "state_mismatch",
+            ),
+            (
+                ProfileRequest {
+                    udyam_number: Some("UDYAM-TN-00-0012345".into()),
+                    ..valid_request()
+                },
+                "udyam_number",
+                "format",
+            ),
+            (
+                ProfileRequest {
+                    udyam_number: Some("UDYAM-MH-29-0012345".into()),
+                    ..valid_request()
+                },
+                "udyam_number",
+                "state_mismatch",
+            ),
+            (
+                ProfileRequest {
+                    iec: Some("AAPFV0939F".into()),
+                    ..valid_request()
+                },
+                "iec",
+                "pan_mismatch",
+            ),
+            (
+                ProfileRequest {
+                    iec: Some("12345".into()),
+                    ..valid_request()
+                },
+                "iec",
+                "length",
+            ),
+        ];
+        for (req, field, code) in cases {
+            assert_eq!(
+                fields(parse_profile(req, YEAR, "IN")),
+                [(field.to_owned(), code.to_owned())],
+                "{field} {code}"
+            );
+        }
+        // A legacy all-digit IEC is not compared with the PAN.
+        assert!(
+            parse_profile(
+                ProfileRequest {
+                    iec: Some("0123456789".into()),
+                    ..valid_request()
+                },
+                YEAR,
+                "IN"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let req = ProfileRequest {
+            legal_name: Some("  ".into()),
+            enterprise_type: Some("trader".into()),
+            sectors: Some(vec!["textiles".into(), "toys".into()]),
+            year_established: Some(YEAR + 1),
+            employees: Some(-1),
+            registered_address: Some(AddressInput {
+                state: Some("XX".into()),
+                postal_code: Some("012345".into()),
+                ..Default::default()
+            }),
+            contacts: Some(vec![ContactInput {
+                name: Some("A".into()),
+                email: Some("not-an-email".into()),
+                ..Default::default()
+            }]),
+            export_markets: Some(vec!["IN".into(), "UK".into()]),
+            pan: Some("ABC".into()),
+            public_identifiers: Some(vec!["pan".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            field_names(parse_profile(req, YEAR, "IN")),
+            [
+                "legal_name",
+                "enterprise_type",
+                "sectors[1]",
+                "year_established",
+                "employees",
+                "registered_address.state",
+                "registered_address.postal_code",
+                "contacts[0].phone",
+                "contacts[0].email",
+                "export_markets[0]",
+                "export_markets[1]",
+                "pan",
+                "public_identifiers[0]",
+            ]
+        );
+    }
+
+    #[test]
+    fn udyam_is_checked_against_the_gstin_state_without_an_address() {
+        let req = ProfileRequest {
+            registered_address: None,
+            udyam_number: Some("UDYAM-KA-03-0001234".into()),
+            ..valid_request()
+        };
+        assert_eq!(
+            fields(parse_profile(req, YEAR, "IN")),
+            [("udyam_number".to_owned(), "state_mismatch".to_owned())]
+        );
+    }
+
+    #[test]
+    fn too_many_contacts() {
+        let contact = valid_request().contacts.unwrap().remove(0);
+        let req = ProfileRequest {
+            contacts: Some(vec![contact; MAX_CONTACTS + 1]),
+            ..valid_request()
+        };
+        assert_eq!(field_names(parse_profile(req, YEAR, "IN")), ["contacts"]);
+    }
+
+    #[test]
+    fn payout_accounts_are_checked() {
+        let ok = parse_payout_account(PayoutAccountRequest {
+            account_holder_name: Some("Tiruppur Knits".into()),
+            account_number: Some("5010 0123 456789".into()),
+            ifsc: Some("hdfc0001234".into()),
+            bank_name: None,
+        })
+        .unwrap();
+        assert_eq!(ok.account_number.as_str(), "50100123456789");
+        assert_eq!(ok.ifsc.as_str(), "HDFC0001234");
+        let err = parse_payout_account(PayoutAccountRequest {
+            account_holder_name: None,
+            account_number: Some("12AB".into()),
+            ifsc: Some("HDFCO001234".into()),
+            bank_name: None,
+        })
+        .err()
+        .unwrap();
+        let ApiError::Validation(errors) = err else {
+            panic!("expected validation")
+        };
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["account_holder_name", "account_number", "ifsc"]);
+        assert!(errors.iter().all(|e| !e.message.contains("12AB")));
+    }
+
+    #[test]
+    fn the_lifecycle_allows_exactly_these_transitions() {
+        use Action as A;
+        use SellerStatus as S;
+        let allowed = [
+            (S::Draft, A::Submit, S::Submitted),
+            (S::ChangesRequested, A::Submit, S::Submitted),
+            (S::Submitted, A::StartReview, S::UnderReview),
+            (S::UnderReview, A::RequestChanges, S::ChangesRequested),
+            (S::UnderReview, A::Approve, S::Approved),
+            (S::UnderReview, A::Reject, S::Rejected),
+            (S::Approved, A::Suspend, S::Suspended),
+            (S::Suspended, A::Reinstate, S::Approved),
+            (S::Approved, A::Expire, S::Expired),
+        ];
+        for &from in SellerStatus::ALL {
+            for action in Action::ALL {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
+                match (transition(from, action), expected) {
+                    (Ok(to), Some(want)) => assert_eq!(to, want, "{from} {action:?}"),
+                    (Err(e), None) => assert_eq!(e, TransitionError { from, action }),
+                    (got, want) => panic!("{from} {action:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_lifecycle_walk() {
+        use Action::*;
+        let mut s = SellerStatus::Draft;
+        for action in [
+            Submit,
+            StartReview,
+            RequestChanges,
+            Submit,
+            StartReview,
+            Approve,
+            Suspend,
+            Reinstate,
+            Expire,
+        ] {
+            s = transition(s, action).unwrap();
+        }
+        assert_eq!(s, SellerStatus::Expired);
+        let e = transition(SellerStatus::Submitted, Submit).unwrap_err();
+        assert_eq!(e.to_string(), "cannot submit a profile that is submitted");
+        assert!(matches!(ApiError::from(e), ApiError::Conflict(_)));
+    }
+
+    #[test]
+    fn only_draft_and_changes_requested_are_editable() {
+        let editable: Vec<SellerStatus> = SellerStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| is_editable(*s))
+            .collect();
+        assert_eq!(
+            editable,
+            [SellerStatus::Draft, SellerStatus::ChangesRequested]
+        );
+    }
+
+    #[test]
+    fn who_may_view_a_seller() {
+        let (org, body, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let p = |role, organisation_id| Principal {
+            user_id: Uuid::now_v7(),
+            organisation_id,
+            role,
+        };
+        assert!(can_view(&p(Role::Seller, org), org, None));
+        assert!(!can_view(&p(Role::Seller, other), org, None));
+        assert!(!can_view(&p(Role::Buyer, org), org, None));
+        assert!(can_view(&p(Role::Admin, other), org, None));
+        assert!(can_view(&p(Role::Auditor, other), org, None));
+        assert!(can_view(&p(Role::VettingOfficer, body), org, Some(body)));
+        assert!(!can_view(&p(Role::VettingOfficer, other), org, Some(body)));
+        assert!(!can_view(&p(Role::VettingOfficer, body), org, None));
+    }
+
+    fn row(columns: ProfileColumns) -> SellerRow {
+        let now = Utc::now();
+        SellerRow {
+            id: Uuid::now_v7(),
+            organisation_id: Uuid::now_v7(),
+            status: "draft".into(),
+            version: 1,
+            legal_name: columns.legal_name,
+            trading_name: columns.trading_name,
+            enterprise_type: columns.enterprise_type,
+            sectors: columns.sectors,
+            msme_category: columns.msme_category,
+            year_established: columns.year_established,
+            employees: columns.employees,
+            address_line1: columns.address_line1,
+            address_line2: columns.address_line2,
+            address_city: columns.address_city,
+            address_district: columns.address_district,
+            address_state: columns.address_state,
+            address_postal_code: columns.address_postal_code,
+            contacts: columns.contacts,
+            export_markets: columns.export_markets,
+            gstin: columns.gstin,
+            pan: columns.pan,
+            iec: columns.iec,
+            udyam_number: columns.udyam_number,
+            public_identifiers: columns.public_identifiers,
+            payout_account_ref: None,
+            payout_last4: None,
+            payout_ifsc: None,
+            payout_bank_name: None,
+            vetting_body_id: None,
+            submitted_at: None,
+            decided_at: None,
+            valid_until: None,
+            badge_kind: None,
+            badge_issued_by: None,
+            badge_issued_at: None,
+            badge_valid_until: None,
+            home_jurisdiction: "IN".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn missing(row: &SellerRow, docs: &[EvidenceKind]) -> Vec<String> {
+        missing_for_submission(row, docs)
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_profile_lacks_everything() {
+        let empty = row(ProfileColumns {
+            contacts: serde_json::json!([]),
+            ..Default::default()
+        });
+        assert_eq!(
+            missing(&empty, &[]),
+            [
+                "legal_name",
+                "trading_name",
+                "enterprise_type",
+                "sectors",
+                "year_established",
+                "employees",
+                "registered_address.line1",
+                "registered_address.city",
+                "registered_address.state",
+                "registered_address.postal_code",
+                "contacts",
+                "gstin",
+                "pan",
+                "iec",
+                "payout_account",
+                "documents.gstin_certificate",
+                "documents.address_proof",
+            ]
+        );
+    }
+
+    #[test]
+    fn completeness_depends_on_msme_and_manufacturing() {
+        let mut complete = row(parse_profile(valid_request(), YEAR, "IN").unwrap());
+        complete.payout_account_ref = Some(Uuid::now_v7());
+        let all = [
+            EvidenceKind::GstinCertificate,
+            EvidenceKind::AddressProof,
+            EvidenceKind::ManufacturingEvidence,
+        ];
+        assert!(missing(&complete, &all).is_empty());
+        assert_eq!(
+            missing(&complete, &all[..2]),
+            ["documents.manufacturing_evidence"]
+        );
+        let mut merchant = complete.clone();
+        merchant.enterprise_type = Some("merchant_exporter".into());
+        assert!(missing(&merchant, &all[..2]).is_empty());
+        let mut no_udyam = complete.clone();
+        no_udyam.udyam_number = None;
+        assert_eq!(missing(&no_udyam, &all), ["udyam_number"]);
+        let mut no_category = complete.clone();
+        no_category.msme_category = None;
+        assert_eq!(missing(&no_category, &all), ["msme_category"]);
+        let mut not_msme = no_udyam.clone();
+        not_msme.msme_category = None;
+        assert!(missing(&not_msme, &all).is_empty());
+    }
+
+    #[test]
+    fn the_public_view_shows_only_public_fields_of_approved_sellers() {
+        let mut r = row(parse_profile(valid_request(), YEAR, "IN").unwrap());
+        let now = Utc::now();
+        assert!(public_view(&r, now).unwrap().is_none());
+        r.status = "approved".into();
+        r.badge_kind = Some("verified_msme".into());
+        r.badge_issued_by = Some(Uuid::now_v7());
+        r.badge_issued_at = Some(now);
+        r.badge_valid_until = Some(now + chrono::Duration::days(1));
+        let p = public_view(&r, now).unwrap().unwrap();
+        assert_eq!(p.trading_name.as_deref(), Some("Tiruppur Knits"));
+        assert_eq!(p.state_name.as_deref(), Some("Tamil Nadu"));
+        assert!(p.badge.is_some());
+        assert_eq!(p.identifiers.gstin, r.gstin);
+        assert!(p.identifiers.iec.is_none() && p.identifiers.udyam_number.is_none());
+        let json = serde_json::to_string(&p).unwrap();
+        for secret in ["Lakshmi", "+919876543210", "AAPFU0939F\"", "Kumaran"] {
+            assert!(!json.contains(secret), "{secret} in {json}");
+        }
+        // An expired badge is not shown; a suspended seller is not public.
+        assert!(
+            public_view(&r, now + chrono::Duration::days(2))
+                .unwrap()
+                .unwrap()
+                .badge
+                .is_none()
+        );
+        r.status = "suspended".into();
+        assert!(public_view(&r, now).unwrap().is_none());
+    }
+
+    #[test]
+    fn file_names_are_sanitised() {
+        let pdf = DocumentKind::Pdf;
+        assert_eq!(sanitise_filename(Some("GST cert.pdf"), pdf), "GST_cert.pdf");
+        assert_eq!(
+            sanitise_filename(Some("../../etc/passwd"), pdf),
+            "passwd.pdf"
+        );
+        assert_eq!(
+            sanitise_filename(Some("C:\\Users\\a\\scan.PDF"), pdf),
+            "scan.PDF"
+        );
+        assert_eq!(sanitise_filename(Some(".htaccess"), pdf), "htaccess.pdf");
+        assert_eq!(sanitise_filename(None, pdf), "document.pdf");
+        assert_eq!(
+            sanitise_filename(Some(""), DocumentKind::Png),
+            "document.png"
+        );
+        assert_eq!(
+            sanitise_filename(Some("photo.jpeg"), DocumentKind::Jpeg),
+            "photo.jpeg"
+        );
+        assert_eq!(
+            sanitise_filename(Some("invoice.exe"), DocumentKind::Png),
+            "invoice.exe.png"
+        );
+        assert_eq!(sanitise_filename(Some("प्रमाणपत्र.pdf"), pdf), "प्रमाणपत्र.pdf");
+        assert_eq!(
+            sanitise_filename(Some("a\"b;c\r\n.pdf"), pdf),
+            "a_b_c__.pdf"
+        );
+        assert_eq!(
+            sanitise_filename(Some("invoice\u{202E}fdp.exe"), pdf),
+            "invoice_fdp.exe.pdf"
+        );
+        assert!(
+            sanitise_filename(Some(&"x".repeat(500)), pdf)
+                .chars()
+                .count()
+                <= 104
+        );
+    }
+
+    #[test]
+    fn pages_are_bounded() {
+        let q = |limit: Option<i64>, cursor: Option<&str>| PageQuery {
+            limit,
+            cursor: cursor.map(str::to_owned),
+        };
+        assert_eq!(parse_page(&q(None, None)).unwrap(), (50, None));
+        assert_eq!(parse_page(&q(Some(200), None)).unwrap().0, 200);
+        assert!(parse_page(&q(Some(0), None)).is_err());
+        assert!(parse_page(&q(Some(201), None)).is_err());
+        assert!(parse_page(&q(None, Some("nope"))).is_err());
+        let id = Uuid::now_v7();
+        assert_eq!(
+            parse_page(&q(None, Some(&id.to_string()))).unwrap(),
+            (50, Some(id))
+        );
+        let mut rows = vec![1u128, 2, 3];
+        assert_eq!(
+            next_cursor(&mut rows, 2, |r| Uuid::from_u128(*r)),
+            Some(Uuid::from_u128(2).to_string())
+        );
+        assert_eq!(rows, [1, 2]);
+        assert_eq!(next_cursor(&mut rows, 2, |r| Uuid::from_u128(*r)), None);
+    }
 }
