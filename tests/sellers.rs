@@ -509,6 +509,33 @@ async fn documents_are_recognised_by_content_and_capped() {
         .await
         .unwrap();
     assert_problem(res, 413).await;
+    // An unexpected field is named; a large one (length not declared) is cut off with 413.
+    let extra = upload_form("other", "a.pdf", "application/pdf", pdf()).text("comment", "hi");
+    let res = app
+        .client
+        .post(app.url("/v1/sellers/me/documents"))
+        .bearer_auth(&s.token)
+        .multipart(extra)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem_fields(&assert_problem(res, 422).await), ["comment"]);
+    let padding: Vec<Result<Vec<u8>, std::io::Error>> = vec![Ok(vec![b'x'; 1 << 20])];
+    let extra = Form::new().text("kind", "other").part(
+        "padding",
+        Part::stream(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            padding,
+        ))),
+    );
+    let res = app
+        .client
+        .post(app.url("/v1/sellers/me/documents"))
+        .bearer_auth(&s.token)
+        .multipart(extra)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
     // Exactly at the limit is fine.
     let mut at_limit = pdf();
     at_limit.resize(app.config.document_limit as usize, b' ');

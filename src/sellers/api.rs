@@ -294,6 +294,12 @@ pub struct DocumentUpload {
     pub file: Vec<u8>,
 }
 
+/// The raw bytes of a stored document.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // documents the download; the handler streams the file
+pub struct FileContent(pub Vec<u8>);
+
 /// Cursor paging of a list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

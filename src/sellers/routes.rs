@@ -326,7 +326,11 @@ async fn get_document(
     params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
     responses(
         (status = 200, description = "The stored bytes",
-         content(("application/pdf"), ("image/jpeg"), ("image/png")),
+         content(
+            (FileContent = "application/pdf"),
+            (FileContent = "image/jpeg"),
+            (FileContent = "image/png"),
+         ),
          headers(
             ("Content-Disposition" = String, description = "attachment with the sanitised file name"),
             ("Repr-Digest" = String, description = "sha-256=:<base64>:"),

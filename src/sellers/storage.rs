@@ -88,6 +88,8 @@ pub async fn receive(
     }
     let mut multipart = Multipart::new(headers, payload);
     let mut form = UploadForm::default();
+    // Bytes of fields other than the file that may still be read (and discarded).
+    let mut spare = FORM_OVERHEAD;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -99,7 +101,9 @@ pub async fn receive(
                 form.kind = Some(read_text(&mut field, &name).await?);
             }
             _ => {
-                drain(&mut field).await?;
+                spare = drain(&mut field, spare)
+                    .await?
+                    .ok_or_else(|| too_large(limit))?;
                 form.unexpected.push(name);
             }
         }
@@ -165,11 +169,16 @@ async fn read_text(field: &mut Field, name: &str) -> ApiResult<String> {
     String::from_utf8(bytes).map_err(|_| ApiError::field(name, "invalid", "must be UTF-8 text"))
 }
 
-async fn drain(field: &mut Field) -> ApiResult<()> {
+/// Reads and discards a field; `None` once more than `budget` bytes were read.
+async fn drain(field: &mut Field, mut budget: u64) -> ApiResult<Option<u64>> {
     while let Some(chunk) = field.next().await {
-        chunk.map_err(multipart_error)?;
+        let len = chunk.map_err(multipart_error)?.len() as u64;
+        match budget.checked_sub(len) {
+            Some(left) => budget = left,
+            None => return Ok(None),
+        }
     }
-    Ok(())
+    Ok(Some(budget))
 }
 
 /// Moves an accepted upload to `relative` under the data directory.
