@@ -179,6 +179,10 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_JSON_LIMIT", default_value_t = 256 * 1024)]
     pub json_limit: usize,
 
+    /// Largest accepted uploaded document (one file of a multipart upload), in bytes.
+    #[arg(long, env = "EXPORTBRIDGE_DOCUMENT_LIMIT", default_value_t = 10 * 1024 * 1024)]
+    pub document_limit: u64,
+
     /// Directory for uploaded documents and other local state.
     #[arg(long, env = "EXPORTBRIDGE_DATA_DIR", default_value = ".data/files")]
     pub data_dir: PathBuf,
@@ -285,6 +289,9 @@ impl Config {
         }
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());
+        }
+        if self.document_limit == 0 {
+            return Err("EXPORTBRIDGE_DOCUMENT_LIMIT must be positive".into());
         }
         Ok(())
     }

@@ -165,6 +165,88 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+/// The `If-Match` request header of an update: absent, `*`, or a list of entity tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Absent,
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Parses the header value (comma-separated entity tags, or `*`).
+    pub fn parse(value: &str) -> IfMatch {
+        let value = value.trim();
+        if value == "*" {
+            return IfMatch::Any;
+        }
+        IfMatch::Tags(
+            value
+                .split(',')
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect(),
+        )
+    }
+
+    /// Whether the precondition holds for the current strong ETag. Weak tags never match
+    /// (If-Match uses the strong comparison).
+    pub fn matches(&self, current: &str) -> bool {
+        match self {
+            IfMatch::Absent => false,
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| t == current),
+        }
+    }
+
+    /// For updates that must be conditional: 428 without the header, 412 when it is stale.
+    pub fn require(&self, current: &str) -> Result<(), ApiError> {
+        match self {
+            IfMatch::Absent => Err(ApiError::PreconditionRequired(
+                "send If-Match with the ETag of the version you are changing".into(),
+            )),
+            _ => self.check_if_present(current),
+        }
+    }
+
+    /// For updates where the header is optional: 412 only when present and stale.
+    pub fn check_if_present(&self, current: &str) -> Result<(), ApiError> {
+        if matches!(self, IfMatch::Absent) || self.matches(current) {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed(
+                "the resource has changed since you read it; fetch it again".into(),
+            ))
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut values = req.headers().get_all(header::IF_MATCH).peekable();
+        if values.peek().is_none() {
+            return std::future::ready(Ok(IfMatch::Absent));
+        }
+        let mut tags = Vec::new();
+        for value in values {
+            match value.to_str().map(IfMatch::parse) {
+                Ok(IfMatch::Any) => return std::future::ready(Ok(IfMatch::Any)),
+                Ok(IfMatch::Tags(t)) => tags.extend(t),
+                Ok(IfMatch::Absent) => {}
+                Err(_) => {
+                    return std::future::ready(Err(ApiError::BadRequest(
+                        "If-Match must be visible ASCII".into(),
+                    )));
+                }
+            }
+        }
+        std::future::ready(Ok(IfMatch::Tags(tags)))
+    }
+}
+
 /// Known route patterns and their methods, taken from the OpenAPI document, so that the
 /// fallback can tell "no such resource" (404) from "wrong method" (405).
 pub struct RouteTable {
@@ -321,6 +403,25 @@ mod tests {
             ApiError::Validation(errors) => errors[0].field.clone(),
             other => panic!("expected validation, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn if_match_compares_strongly() {
+        let current = etag(3);
+        assert!(IfMatch::parse("\"3\"").matches(&current));
+        assert!(IfMatch::parse("\"1\", \"3\"").matches(&current));
+        assert!(IfMatch::parse("*").matches(&current));
+        assert!(!IfMatch::parse("W/\"3\"").matches(&current));
+        assert!(!IfMatch::parse("\"2\"").matches(&current));
+        assert!(matches!(
+            IfMatch::Absent.require(&current),
+            Err(ApiError::PreconditionRequired(_))
+        ));
+        assert!(matches!(
+            IfMatch::parse("\"2\"").require(&current),
+            Err(ApiError::PreconditionFailed(_))
+        ));
+        assert!(IfMatch::Absent.check_if_present(&current).is_ok());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod money;
 pub mod observability;
 pub mod ops;
 pub mod seed;
+pub mod sellers;
 pub mod settlement;
 pub mod webhooks;
 
@@ -54,6 +55,7 @@ pub struct AppState {
     tags(
         (name = "auth", description = "Registration, login, token refresh"),
         (name = "admin", description = "Platform administration"),
+        (name = "sellers", description = "Seller profiles, evidence documents, payout account, submission for vetting, audit log, public profile"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
         (name = "webhooks", description = "Signed event notifications to your systems"),
@@ -83,6 +85,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(ops::configure).service(
         scope::scope("/v1")
             .configure(auth::routes::configure)
+            .configure(sellers::routes::configure)
             .configure(settlement::routes::configure)
             .configure(webhooks::routes::configure),
     );

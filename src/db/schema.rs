@@ -71,9 +71,102 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sellers (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        status -> Text,
+        version -> Int4,
+        legal_name -> Nullable<Text>,
+        trading_name -> Nullable<Text>,
+        enterprise_type -> Nullable<Text>,
+        sectors -> Array<Text>,
+        msme_category -> Nullable<Text>,
+        year_established -> Nullable<Int4>,
+        employees -> Nullable<Int4>,
+        address_line1 -> Nullable<Text>,
+        address_line2 -> Nullable<Text>,
+        address_city -> Nullable<Text>,
+        address_district -> Nullable<Text>,
+        address_state -> Nullable<Text>,
+        address_postal_code -> Nullable<Text>,
+        contacts -> Jsonb,
+        export_markets -> Array<Text>,
+        gstin -> Nullable<Text>,
+        pan -> Nullable<Text>,
+        iec -> Nullable<Text>,
+        udyam_number -> Nullable<Text>,
+        public_identifiers -> Array<Text>,
+        payout_account_ref -> Nullable<Uuid>,
+        payout_last4 -> Nullable<Text>,
+        payout_ifsc -> Nullable<Text>,
+        payout_bank_name -> Nullable<Text>,
+        vetting_body_id -> Nullable<Uuid>,
+        submitted_at -> Nullable<Timestamptz>,
+        decided_at -> Nullable<Timestamptz>,
+        valid_until -> Nullable<Timestamptz>,
+        badge_kind -> Nullable<Text>,
+        badge_issued_by -> Nullable<Uuid>,
+        badge_issued_at -> Nullable<Timestamptz>,
+        badge_valid_until -> Nullable<Timestamptz>,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    seller_documents (id) {
+        id -> Uuid,
+        seller_id -> Uuid,
+        kind -> Text,
+        media_type -> Text,
+        original_filename -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage_path -> Text,
+        uploaded_by -> Uuid,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    seller_audit_log (id) {
+        id -> Uuid,
+        seller_id -> Uuid,
+        actor_user_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        at -> Timestamptz,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason_codes -> Array<Text>,
+        note -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        home_jurisdiction -> Text,
+    }
+}
+
+// Localised: an Indian seller's rows live only in the in-country store.
+diesel::table! {
+    payout_accounts (id) {
+        id -> Uuid,
+        seller_id -> Uuid,
+        account_holder_name -> Text,
+        account_number -> Text,
+        ifsc -> Text,
+        bank_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(seller_documents -> sellers (seller_id));
+diesel::joinable!(seller_audit_log -> sellers (seller_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -82,6 +175,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     idempotency_keys,
     login_throttle,
+    sellers,
+    seller_documents,
+    seller_audit_log,
+    payout_accounts,
 );
 
 diesel::table! {

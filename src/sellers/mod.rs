@@ -1,0 +1,10 @@
+//! Sellers: the business profile of a seller organisation with parsed Indian identifiers,
+//! evidence documents, the localised payout account, the lifecycle up to submission, the
+//! append-only audit log, and the public profile storefronts show.
+
+pub mod api;
+pub mod identifiers;
+pub mod model;
+pub mod routes;
+pub mod service;
+pub mod storage;

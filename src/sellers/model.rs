@@ -1,0 +1,140 @@
+//! Database rows of the seller tables.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{payout_accounts, seller_audit_log, seller_documents, sellers};
+
+/// A `sellers` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sellers, check_for_backend(diesel::pg::Pg))]
+pub struct SellerRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub status: String,
+    pub version: i32,
+    pub legal_name: Option<String>,
+    pub trading_name: Option<String>,
+    pub enterprise_type: Option<String>,
+    pub sectors: Vec<String>,
+    pub msme_category: Option<String>,
+    pub year_established: Option<i32>,
+    pub employees: Option<i32>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub address_city: Option<String>,
+    pub address_district: Option<String>,
+    pub address_state: Option<String>,
+    pub address_postal_code: Option<String>,
+    pub contacts: serde_json::Value,
+    pub export_markets: Vec<String>,
+    pub gstin: Option<String>,
+    pub pan: Option<String>,
+    pub iec: Option<String>,
+    pub udyam_number: Option<String>,
+    pub public_identifiers: Vec<String>,
+    pub payout_account_ref: Option<Uuid>,
+    pub payout_last4: Option<String>,
+    pub payout_ifsc: Option<String>,
+    pub payout_bank_name: Option<String>,
+    pub vetting_body_id: Option<Uuid>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub badge_kind: Option<String>,
+    pub badge_issued_by: Option<Uuid>,
+    pub badge_issued_at: Option<DateTime<Utc>>,
+    pub badge_valid_until: Option<DateTime<Utc>>,
+    pub home_jurisdiction: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns a seller sets with `PUT /v1/sellers/me/profile` (all replaced together).
+#[derive(Debug, Clone, Default, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = sellers, treat_none_as_null = true)]
+pub struct ProfileColumns {
+    pub legal_name: Option<String>,
+    pub trading_name: Option<String>,
+    pub enterprise_type: Option<String>,
+    pub sectors: Vec<String>,
+    pub msme_category: Option<String>,
+    pub year_established: Option<i32>,
+    pub employees: Option<i32>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub address_city: Option<String>,
+    pub address_district: Option<String>,
+    pub address_state: Option<String>,
+    pub address_postal_code: Option<String>,
+    pub contacts: serde_json::Value,
+    pub export_markets: Vec<String>,
+    pub gstin: Option<String>,
+    pub pan: Option<String>,
+    pub iec: Option<String>,
+    pub udyam_number: Option<String>,
+    pub public_identifiers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sellers)]
+pub struct NewSeller {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub status: String,
+    pub version: i32,
+    #[diesel(embed)]
+    pub profile: ProfileColumns,
+    pub home_jurisdiction: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = seller_documents, check_for_backend(diesel::pg::Pg))]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub seller_id: Uuid,
+    pub kind: String,
+    pub media_type: String,
+    pub original_filename: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_path: String,
+    pub uploaded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub home_jurisdiction: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = seller_audit_log, check_for_backend(diesel::pg::Pg))]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub seller_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_role: String,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason_codes: Vec<String>,
+    pub note: Option<String>,
+    pub request_id: Option<String>,
+    pub home_jurisdiction: String,
+}
+
+/// A localised `payout_accounts` row (in-country store only for Indian sellers). No `Debug`:
+/// the account number must not reach logs.
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = payout_accounts, check_for_backend(diesel::pg::Pg))]
+pub struct PayoutAccountRow {
+    pub id: Uuid,
+    pub seller_id: Uuid,
+    pub account_holder_name: String,
+    pub account_number: String,
+    pub ifsc: String,
+    pub bank_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub home_jurisdiction: String,
+}

@@ -1,0 +1,412 @@
+//! Thin handlers for `/v1/sellers/*`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use uuid::Uuid;
+
+use super::api::*;
+use super::{service, storage};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiResult, Problem};
+use crate::http::{IdempotencyKey, IfMatch, Json, etag};
+use crate::observability::RequestId;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // The `/sellers/me/…` routes come before `/sellers/{id}/…`.
+    cfg.service(put_profile)
+        .service(get_own_profile)
+        .service(put_payout_account)
+        .service(upload_document)
+        .service(submit)
+        .service(get_profile)
+        .service(public_profile)
+        .service(list_documents)
+        .service(get_document)
+        .service(document_content)
+        .service(audit_log);
+}
+
+fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(profile.version)))
+        .json(profile)
+}
+
+/// Create or replace the calling seller's profile.
+///
+/// The first call creates a draft (201). Later calls replace the whole profile and need
+/// `If-Match` with the current `ETag` (missing → 428, stale → 412); they are refused (409) once
+/// the profile is submitted, until changes are requested. Every present field is validated and
+/// all problems come back in one 422.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    request_body = ProfileRequest,
+    params(("If-Match" = Option<String>, Header, description = "ETag of the profile being replaced; required once it exists")),
+    responses(
+        (status = 200, description = "Replaced", body = SellerProfile, headers(("ETag" = String))),
+        (status = 201, description = "Created as a draft", body = SellerProfile,
+         headers(("Location" = String, description = "/v1/sellers/{id}"), ("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Read-only in the current status", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/sellers/me/profile")]
+async fn put_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    if_match: IfMatch,
+    body: Json<ProfileRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let actor = service::Actor::new(&principal, request_id.0);
+    let (profile, created) =
+        service::put_profile(&mut conn, &principal, &actor, &if_match, body.into_inner()).await?;
+    if created {
+        let mut res = with_etag(StatusCode::CREATED, &profile);
+        if let Ok(location) = format!("/v1/sellers/{}", profile.id).parse() {
+            res.headers_mut().insert(header::LOCATION, location);
+        }
+        Ok(res)
+    } else {
+        Ok(with_etag(StatusCode::OK, &profile))
+    }
+}
+
+/// The calling seller's profile (payout account masked).
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SellerProfile, headers(("ETag" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No profile yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/me/profile")]
+async fn get_own_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let profile = service::get_own_profile(&mut conn, &principal).await?;
+    Ok(with_etag(StatusCode::OK, &profile))
+}
+
+/// Set the payout bank account.
+///
+/// Stored only in the seller's in-country store; the platform keeps a reference and the last
+/// four digits, and every response shows the account masked. Editable while the profile is.
+/// Changes the profile's version; `If-Match` is checked when sent.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    request_body = PayoutAccountRequest,
+    params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
+    responses(
+        (status = 200, body = PayoutAccountSummary),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No profile yet, or read-only in the current status", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The in-country store is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/sellers/me/payout-account")]
+async fn put_payout_account(
+    state: web::Data<AppState>,
+    principal: Principal,
+    if_match: IfMatch,
+    body: Json<PayoutAccountRequest>,
+) -> ApiResult<web::Json<PayoutAccountSummary>> {
+    let summary =
+        service::put_payout_account(&state.stores, &principal, &if_match, body.into_inner())
+            .await?;
+    Ok(web::Json(summary))
+}
+
+/// Upload an evidence document (`multipart/form-data` with `kind` and `file`).
+///
+/// The type is recognised from the bytes (PDF, JPEG or PNG; anything else → 422 on `file`),
+/// at most `EXPORTBRIDGE_DOCUMENT_LIMIT` bytes (10 MiB by default; larger → 413). Stored with
+/// its SHA-256 and size. Only while the profile is editable.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    request_body(content = inline(DocumentUpload), content_type = "multipart/form-data"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, body = DocumentView,
+         headers(("Location" = String, description = "/v1/sellers/{id}/documents/{document_id}"))),
+        (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No profile yet, or read-only in the current status", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or unknown kind, or not a PDF/JPEG/PNG", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sellers/me/documents")]
+async fn upload_document(
+    state: web::Data<AppState>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let data_dir = &state.config.data_dir;
+    // Checked before reading the body; no connection is held while it streams in.
+    let seller = {
+        let mut conn = state.stores.platform().await?;
+        service::editable_own_seller(&mut conn, &principal).await?
+    };
+    let form = storage::receive(
+        req.headers(),
+        payload,
+        data_dir,
+        state.config.document_limit,
+    )
+    .await?;
+    let upload = service::check_upload(form)?;
+    let mut conn = state.stores.platform().await?;
+    let (created, replayed) = service::store_document(
+        &mut conn,
+        data_dir,
+        &principal,
+        &seller,
+        upload,
+        &key,
+        req.path(),
+    )
+    .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Submit the calling seller's profile for vetting.
+///
+/// Only from `draft` or `changes_requested` (else 409), and only when complete: one 422 lists
+/// every missing field (`documents.<kind>` for missing evidence). Recorded in the audit log.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
+    responses(
+        (status = 200, description = "Submitted", body = SellerProfile, headers(("ETag" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No profile yet, or not in a status that can be submitted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Incomplete: every missing field is listed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sellers/me/submit")]
+async fn submit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let actor = service::Actor::new(&principal, request_id.0);
+    let profile = service::submit(&mut conn, &principal, &actor, &if_match).await?;
+    Ok(with_etag(StatusCode::OK, &profile))
+}
+
+/// A seller's full profile: for the seller itself, admins, auditors and officers of its
+/// vetting body; 404 for everyone else.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = SellerProfile, headers(("ETag" = String))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}")]
+async fn get_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let profile = service::get_profile(&mut conn, &principal, id.into_inner()).await?;
+    Ok(with_etag(StatusCode::OK, &profile))
+}
+
+/// The public profile of an approved seller (no authentication): trading name, state, sectors,
+/// enterprise type, MSME category, year established, badge, and the identifiers the seller
+/// marked public. 404 unless approved.
+#[utoipa::path(
+    tag = "sellers",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = PublicProfile),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}/public")]
+async fn public_profile(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<PublicProfile>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::public_profile(&mut conn, id.into_inner()).await?,
+    ))
+}
+
+/// A seller's evidence documents, oldest first, cursor-paged.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), PageQuery),
+    responses(
+        (status = 200, body = DocumentPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}/documents")]
+async fn list_documents(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<DocumentPage>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::list_documents(&mut conn, &principal, id.into_inner(), &page).await?,
+    ))
+}
+
+/// An evidence document's metadata.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = DocumentView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}/documents/{document_id}")]
+async fn get_document(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<web::Json<DocumentView>> {
+    let (id, document_id) = path.into_inner();
+    let mut conn = state.stores.platform().await?;
+    let row = service::get_document(&mut conn, &principal, id, document_id).await?;
+    Ok(web::Json(service::document_view(&row)?))
+}
+
+/// Download an evidence document, as an attachment with its recognised media type and its
+/// SHA-256 in `Repr-Digest` (RFC 9530) and `Digest`.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The stored bytes",
+         content(
+            (FileContent = "application/pdf"),
+            (FileContent = "image/jpeg"),
+            (FileContent = "image/png"),
+         ),
+         headers(
+            ("Content-Disposition" = String, description = "attachment with the sanitised file name"),
+            ("Repr-Digest" = String, description = "sha-256=:<base64>:"),
+            ("Digest" = String, description = "sha-256=<base64> (legacy)"),
+         )),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}/documents/{document_id}/content")]
+async fn document_content(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, document_id) = path.into_inner();
+    let row = {
+        let mut conn = state.stores.platform().await?;
+        service::get_document(&mut conn, &principal, id, document_id).await?
+    };
+    let digest = service::sha256_base64(&row.sha256)?;
+    let body = storage::open(&state.config.data_dir, &row.storage_path).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(row.media_type.as_str())
+        .insert_header(attachment(&row.original_filename))
+        .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
+        .insert_header(("Digest", format!("sha-256={digest}")))
+        .insert_header((header::ETAG, format!("\"{}\"", row.sha256)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .no_chunking(u64::try_from(row.size_bytes).unwrap_or_default())
+        .streaming(body))
+}
+
+/// `attachment; filename="…"` with an ASCII fallback and the UTF-8 name when it differs.
+fn attachment(filename: &str) -> ContentDisposition {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii.clone())];
+    if ascii != filename {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: filename.as_bytes().to_vec(),
+        }));
+    }
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters,
+    }
+}
+
+/// A seller's audit log, oldest first, cursor-paged: for the seller itself, admins, auditors
+/// and officers of its vetting body.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), PageQuery),
+    responses(
+        (status = 200, body = AuditPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers/{id}/audit-log")]
+async fn audit_log(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<AuditPage>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::audit_log(&mut conn, &principal, id.into_inner(), &page).await?,
+    ))
+}
