@@ -189,6 +189,23 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Conflict("a concurrent change won; retry the request".into())
             }
+            // Input that slipped past validation but breaks a database rule is still the
+            // client's problem, not a 500; the constraint name is logged, not sent.
+            Error::DatabaseError(
+                kind @ (DatabaseErrorKind::CheckViolation
+                | DatabaseErrorKind::NotNullViolation
+                | DatabaseErrorKind::ForeignKeyViolation),
+                info,
+            ) => {
+                tracing::info!(constraint = ?info.constraint_name(), ?kind, "constraint violation");
+                let message = match kind {
+                    DatabaseErrorKind::ForeignKeyViolation => {
+                        "refers to something that does not exist (or is still referenced)"
+                    }
+                    _ => "a value is missing or out of range",
+                };
+                ApiError::field("body", "constraint", message)
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
