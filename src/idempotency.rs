@@ -20,17 +20,26 @@ use crate::http::IdempotencyKey;
 pub struct Created {
     pub status: StatusCode,
     pub location: Option<String>,
-    pub body: serde_json::Value,
+    /// The JSON body exactly as sent.
+    pub body: Vec<u8>,
 }
 
 impl Created {
     /// 201 with a `Location` header.
     pub fn new(location: String, body: &impl serde::Serialize) -> ApiResult<Self> {
-        Ok(Created {
+        Ok(Created::from_bytes(
+            location,
+            serde_json::to_vec(body).map_err(ApiError::internal)?,
+        ))
+    }
+
+    /// 201 with already serialised JSON.
+    pub fn from_bytes(location: String, body: Vec<u8>) -> Self {
+        Created {
             status: StatusCode::CREATED,
             location: Some(location),
-            body: serde_json::to_value(body).map_err(ApiError::internal)?,
-        })
+            body,
+        }
     }
 
     pub fn into_response(self, replayed: bool) -> HttpResponse {
@@ -41,7 +50,7 @@ impl Created {
         if replayed {
             res.insert_header(("Idempotent-Replayed", "true"));
         }
-        res.json(self.body)
+        res.content_type("application/json").body(self.body)
     }
 }
 
@@ -78,7 +87,7 @@ where
                 ik::request_path.eq(id.path),
                 ik::request_hash.eq(id.fingerprint.as_slice()),
                 ik::response_status.eq(0i16),
-                ik::response_body.eq(serde_json::Value::Null),
+                ik::response_body.eq(Vec::<u8>::new()),
             ))
             .on_conflict_do_nothing()
             .execute(conn)
@@ -111,7 +120,7 @@ async fn replay(
         Vec<u8>,
         i16,
         Option<String>,
-        serde_json::Value,
+        Vec<u8>,
     ) = ik::table
         .find((id.user_id, key))
         .select((

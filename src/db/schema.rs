@@ -57,7 +57,7 @@ diesel::table! {
         request_hash -> Bytea,
         response_status -> Int2,
         response_location -> Nullable<Text>,
-        response_body -> Jsonb,
+        response_body -> Bytea,
         created_at -> Timestamptz,
     }
 }
@@ -226,7 +226,7 @@ diesel::table! {
         fee_schedule_id -> Uuid,
         fee_schedule_version -> Int4,
         request -> Jsonb,
-        response -> Jsonb,
+        response -> Bytea,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         home_jurisdiction -> Text,

@@ -67,11 +67,11 @@ async fn create_estimate(
         .await?;
     let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
         let estimate = service::compute(conn, &state.config, &data, &principal, request).await?;
-        service::store(conn, &principal, &estimate).await?;
-        Created::new(
+        let body = service::store(conn, &principal, &estimate).await?;
+        Ok(Created::from_bytes(
             format!("/v1/settlement/estimates/{}", estimate.id),
-            &estimate,
-        )
+            body,
+        ))
     })
     .await?;
     Ok(created.into_response(replayed))
@@ -119,7 +119,9 @@ async fn get_estimate(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let estimate = service::get(&mut conn, &principal, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(estimate))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(estimate))
 }
 
 /// Every fee schedule version, newest first.

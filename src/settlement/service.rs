@@ -162,15 +162,16 @@ pub async fn compute(
     })
 }
 
-/// Stores a computed estimate (inside the caller's transaction), in one statement.
+/// Stores a computed estimate (inside the caller's transaction), in one statement, and returns
+/// the JSON body to send: the very bytes stored, so a later read is identical.
 pub async fn store(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     estimate: &Estimate,
-) -> ApiResult<()> {
-    use diesel::sql_types::{Int4, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
+) -> ApiResult<Vec<u8>> {
+    use diesel::sql_types::{Binary, Int4, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
     let request = serde_json::to_value(&estimate.request).map_err(ApiError::internal)?;
-    let response = serde_json::to_value(estimate).map_err(ApiError::internal)?;
+    let response = serde_json::to_vec(estimate).map_err(ApiError::internal)?;
     diesel::sql_query(
         "INSERT INTO settlement_estimates (id, organisation_id, requested_by, seller_id, fee_schedule_id,
              fee_schedule_version, request, response, created_at, expires_at, home_jurisdiction)
@@ -184,12 +185,12 @@ pub async fn store(
     .bind::<SqlUuid, _>(estimate.fee_schedule.id)
     .bind::<Int4, _>(estimate.fee_schedule.version)
     .bind::<Jsonb, _>(request)
-    .bind::<Jsonb, _>(response)
+    .bind::<Binary, _>(&response)
     .bind::<Timestamptz, _>(estimate.created_at)
     .bind::<Timestamptz, _>(estimate.expires_at)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(response)
 }
 
 /// A stored estimate exactly as it was answered; 404 unless the caller may see it.
@@ -197,8 +198,8 @@ pub async fn get(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     id: Uuid,
-) -> ApiResult<serde_json::Value> {
-    let (org, seller, response): (Uuid, Option<Uuid>, serde_json::Value) = se::table
+) -> ApiResult<Vec<u8>> {
+    let (org, seller, response): (Uuid, Option<Uuid>, Vec<u8>) = se::table
         .find(id)
         .select((se::organisation_id, se::seller_id, se::response))
         .first(conn)
@@ -228,7 +229,7 @@ pub async fn list(
     if let Some(cursor) = page.cursor()? {
         query = query.filter(se::id.lt(cursor));
     }
-    let rows: Vec<serde_json::Value> = query
+    let rows: Vec<Vec<u8>> = query
         .order(se::id.desc())
         .limit(limit + 1)
         .select(se::response)
@@ -236,7 +237,7 @@ pub async fn list(
         .await?;
     let items = rows
         .into_iter()
-        .map(|v| serde_json::from_value(v).map_err(ApiError::internal))
+        .map(|v| serde_json::from_slice(&v).map_err(ApiError::internal))
         .collect::<ApiResult<Vec<Estimate>>>()?;
     Ok(Page::from_rows(items, limit, |e| e.id))
 }
