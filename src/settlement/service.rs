@@ -162,6 +162,22 @@ pub async fn compute(
     })
 }
 
+/// Stored answers are zstd-compressed JSON (about a tenth of the size: the insert was the
+/// estimate's largest cost).
+fn compress(json: &[u8]) -> ApiResult<Vec<u8>> {
+    zstd::bulk::compress(json, 1).map_err(ApiError::internal)
+}
+
+/// Rows converted by the migration from jsonb are plain JSON; new ones are zstd frames.
+fn decompress(stored: &[u8]) -> ApiResult<Vec<u8>> {
+    const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+    if stored.starts_with(&ZSTD_MAGIC) {
+        zstd::stream::decode_all(stored).map_err(ApiError::internal)
+    } else {
+        Ok(stored.to_vec())
+    }
+}
+
 /// Stores a computed estimate (inside the caller's transaction), in one statement, and returns
 /// the JSON body to send: the very bytes stored, so a later read is identical.
 pub async fn store(
@@ -185,7 +201,7 @@ pub async fn store(
     .bind::<SqlUuid, _>(estimate.fee_schedule.id)
     .bind::<Int4, _>(estimate.fee_schedule.version)
     .bind::<Jsonb, _>(request)
-    .bind::<Binary, _>(&response)
+    .bind::<Binary, _>(&compress(&response)?)
     .bind::<Timestamptz, _>(estimate.created_at)
     .bind::<Timestamptz, _>(estimate.expires_at)
     .execute(conn)
@@ -199,7 +215,7 @@ pub async fn get(
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Vec<u8>> {
-    let (org, seller, response): (Uuid, Option<Uuid>, Vec<u8>) = se::table
+    let (org, seller, stored): (Uuid, Option<Uuid>, Vec<u8>) = se::table
         .find(id)
         .select((se::organisation_id, se::seller_id, se::response))
         .first(conn)
@@ -207,7 +223,7 @@ pub async fn get(
     if !visible(principal, org, seller) {
         return Err(ApiError::NotFound);
     }
-    Ok(response)
+    decompress(&stored)
 }
 
 /// Estimates the caller may see (its organisation's, and for a seller those naming it), newest
@@ -237,7 +253,7 @@ pub async fn list(
         .await?;
     let items = rows
         .into_iter()
-        .map(|v| serde_json::from_slice(&v).map_err(ApiError::internal))
+        .map(|v| serde_json::from_slice(&decompress(&v)?).map_err(ApiError::internal))
         .collect::<ApiResult<Vec<Estimate>>>()?;
     Ok(Page::from_rows(items, limit, |e| e.id))
 }
