@@ -205,14 +205,13 @@ pub async fn delete(
     .await
 }
 
-/// Writes an event for an organisation and a pending delivery to each of its active endpoints
-/// that wants it. Call it inside the transaction that makes the change.
-pub async fn publish(
+/// Inserts an outbox event; returns its id and the organisation's home jurisdiction.
+async fn insert_event(
     conn: &mut AsyncPgConnection,
     organisation_id: Uuid,
     event_type: &str,
     payload: serde_json::Value,
-) -> ApiResult<Uuid> {
+) -> ApiResult<(Uuid, String)> {
     let home: String = organisations::table
         .find(organisation_id)
         .select(organisations::home_jurisdiction)
@@ -229,7 +228,45 @@ pub async fn publish(
         ))
         .execute(conn)
         .await?;
-    // One delivery per subscribed endpoint (ids generated here: v7, time-ordered for paging).
+    Ok((event_id, home))
+}
+
+/// Pending deliveries of an event (ids generated here: v7, time-ordered for paging).
+async fn insert_deliveries(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    endpoints: Vec<Uuid>,
+    home: &str,
+) -> ApiResult<()> {
+    let rows: Vec<_> = endpoints
+        .into_iter()
+        .map(|endpoint| {
+            (
+                webhook_deliveries::id.eq(Uuid::now_v7()),
+                webhook_deliveries::event_id.eq(event_id),
+                webhook_deliveries::endpoint_id.eq(endpoint),
+                webhook_deliveries::home_jurisdiction.eq(home),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(webhook_deliveries::table)
+            .values(&rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes an event for an organisation and a pending delivery to each of its active endpoints
+/// that wants it. Call it inside the transaction that makes the change.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    event_type: &str,
+    payload: serde_json::Value,
+) -> ApiResult<Uuid> {
+    let (event_id, home) = insert_event(conn, organisation_id, event_type, payload).await?;
     let endpoints: Vec<Uuid> = webhook_endpoints::table
         .filter(webhook_endpoints::organisation_id.eq(organisation_id))
         .filter(webhook_endpoints::active)
@@ -241,23 +278,7 @@ pub async fn publish(
         .select(webhook_endpoints::id)
         .load(conn)
         .await?;
-    let rows: Vec<_> = endpoints
-        .into_iter()
-        .map(|endpoint| {
-            (
-                webhook_deliveries::id.eq(Uuid::now_v7()),
-                webhook_deliveries::event_id.eq(event_id),
-                webhook_deliveries::endpoint_id.eq(endpoint),
-                webhook_deliveries::home_jurisdiction.eq(home.clone()),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        diesel::insert_into(webhook_deliveries::table)
-            .values(&rows)
-            .execute(conn)
-            .await?;
-    }
+    insert_deliveries(conn, event_id, endpoints, &home).await?;
     Ok(event_id)
 }
 
@@ -270,31 +291,9 @@ pub async fn ping(
     own_endpoint(conn, principal, id).await?;
     let org = principal.organisation_id;
     conn.transaction(async |conn| {
-        let home: String = organisations::table
-            .find(org)
-            .select(organisations::home_jurisdiction)
-            .first(conn)
-            .await?;
-        let event_id = Uuid::now_v7();
-        diesel::insert_into(outbox_events::table)
-            .values((
-                outbox_events::id.eq(event_id),
-                outbox_events::organisation_id.eq(org),
-                outbox_events::event_type.eq("webhook.ping"),
-                outbox_events::payload.eq(serde_json::json!({"endpoint_id": id})),
-                outbox_events::home_jurisdiction.eq(&home),
-            ))
-            .execute(conn)
-            .await?;
-        diesel::insert_into(webhook_deliveries::table)
-            .values((
-                webhook_deliveries::id.eq(Uuid::now_v7()),
-                webhook_deliveries::event_id.eq(event_id),
-                webhook_deliveries::endpoint_id.eq(id),
-                webhook_deliveries::home_jurisdiction.eq(&home),
-            ))
-            .execute(conn)
-            .await?;
+        let payload = serde_json::json!({"endpoint_id": id});
+        let (event_id, home) = insert_event(conn, org, "webhook.ping", payload).await?;
+        insert_deliveries(conn, event_id, vec![id], &home).await?;
         Ok::<_, ApiError>(event_id)
     })
     .await
