@@ -472,6 +472,9 @@ async fn leases_are_exclusive_renewable_releasable_and_expire() {
     .await;
 
     let first = json_of(claim(&app, &f.officer, id).await, 200).await;
+    let expires = |v: &Value| -> chrono::DateTime<chrono::Utc> {
+        v["claim"]["expires_at"].as_str().unwrap().parse().unwrap()
+    };
     assert_problem(claim(&app, &other, id).await, 409).await;
     assert_problem(tick(&app, &other, id, "gstin_verified", true).await, 409).await;
     assert_problem(
@@ -500,10 +503,7 @@ async fn leases_are_exclusive_renewable_releasable_and_expire() {
     // Renewal extends the lease.
     tokio::time::sleep(Duration::from_millis(20)).await;
     let renewed = json_of(claim(&app, &f.officer, id).await, 200).await;
-    assert!(
-        renewed["claim"]["expires_at"].as_str().unwrap()
-            > first["claim"]["expires_at"].as_str().unwrap()
-    );
+    assert!(expires(&renewed) > expires(&first));
     assert_eq!(
         ids(&queue(&app, &f.officer, "claimed_by_me=true").await),
         [id]
@@ -1126,4 +1126,62 @@ async fn vetting_bodies_are_created_by_admins_and_seen_by_their_officers() {
     .await;
     assert_eq!(paged["items"].as_array().unwrap().len(), 1);
     assert!(paged["next_cursor"].is_string());
+}
+
+#[tokio::test]
+async fn the_demo_seed_covers_every_lifecycle_state_and_is_idempotent() {
+    let app = TestApp::spawn().await;
+    exportbridge::seed::run(&app.config).await.unwrap();
+    exportbridge::seed::run(&app.config).await.unwrap();
+    let mut conn = app.db().await;
+    let mut statuses: Vec<(String, Option<String>)> = sellers::table
+        .select((sellers::status, sellers::address_state))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    statuses.sort();
+    let names: Vec<&str> = statuses.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "approved",
+            "changes_requested",
+            "draft",
+            "expired",
+            "rejected",
+            "submitted",
+            "suspended",
+            "under_review"
+        ]
+    );
+    let mut states: Vec<String> = statuses.into_iter().filter_map(|(_, s)| s).collect();
+    states.dedup();
+    assert_eq!(states.len(), 8);
+
+    // The officers log in with the demo password and see the forum's queue.
+    let res = app
+        .login("officer1@smeforum.example", "exportbridge-demo")
+        .await;
+    let token = json_of(res, 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q = json_of(app.get("/v1/vetting/queue", Some(&token)).await, 200).await;
+    let open: Vec<&str> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    // Handicrafts (the forum's second priority) before electronics components (its third).
+    assert_eq!(open, ["submitted", "under_review"]);
+    assert_eq!(
+        json_of(
+            app.login("officer2@smeforum.example", "exportbridge-demo")
+                .await,
+            200
+        )
+        .await["token_type"],
+        "Bearer"
+    );
 }
