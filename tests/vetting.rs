@@ -823,6 +823,14 @@ async fn the_queue_is_ordered_filtered_and_paged() {
     assert!(items[5]["age_hours"].as_i64().unwrap() >= 100);
     assert_eq!(items[5]["priority_sector"], false);
     assert_eq!(items[0]["age_hours"], 5);
+    let application = json_of(
+        app.get(&app_path(leather_mfr_mh, ""), Some(&f.officer.token))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(application["sla_breached"], true);
+    assert!(application["age_hours"].as_i64().unwrap() >= 100);
     assert!(items[..5].iter().all(|i| i["sla_breached"] == false));
 
     // Pages of two follow the same order across the composite key.

@@ -250,6 +250,10 @@ pub struct Application {
     pub sectors: Vec<Sector>,
     pub state: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// Hours since submission (whole hours).
+    pub age_hours: Option<i64>,
+    /// Open and older than the body's SLA.
+    pub sla_breached: bool,
     pub decided_at: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
     pub badge: Option<Badge>,

@@ -863,18 +863,27 @@ async fn loaded_for(
     Ok((loaded, body))
 }
 
-fn application_view(loaded: &Loaded, now: DateTime<Utc>) -> ApiResult<Application> {
+fn application_view(
+    loaded: &Loaded,
+    body: &VettingBodyRow,
+    now: DateTime<Utc>,
+) -> ApiResult<Application> {
     let row = &loaded.row;
+    let status = status_of(row)?;
     Ok(Application {
         seller_id: row.id,
-        vetting_body_id: row.vetting_body_id.ok_or(ApiError::NotFound)?,
-        status: status_of(row)?,
+        vetting_body_id: body.id,
+        status,
         trading_name: row.trading_name.clone(),
         enterprise_type: parse_stored_opt("enterprise_type", row.enterprise_type.as_deref())?,
         msme_category: parse_stored_opt("msme_category", row.msme_category.as_deref())?,
         sectors: parse_stored_list("sector", &row.sectors)?,
         state: row.address_state.clone(),
         submitted_at: row.submitted_at,
+        age_hours: row.submitted_at.map(|at| age_hours(at, now)),
+        sla_breached: row
+            .submitted_at
+            .is_some_and(|at| sla_breached(status, at, body.sla_hours, now)),
         decided_at: row.decided_at,
         valid_until: row.valid_until,
         badge: badge_of(row)?,
@@ -888,8 +897,8 @@ pub async fn get_application(
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Application> {
-    let (loaded, _) = loaded_for(conn, principal, id, Need::Staff, false).await?;
-    application_view(&loaded, Utc::now())
+    let (loaded, body) = loaded_for(conn, principal, id, Need::Staff, false).await?;
+    application_view(&loaded, &body, Utc::now())
 }
 
 /// Claims (or renews) the lease; the first claim starts the review.
@@ -900,7 +909,7 @@ pub async fn claim(
     id: Uuid,
 ) -> ApiResult<Application> {
     conn.transaction(async |conn| {
-        let (mut loaded, _) = loaded_for(conn, principal, id, Need::Officer, true).await?;
+        let (mut loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
         let now = Utc::now();
         let from = status_of(&loaded.row)?;
         if !is_open(from) {
@@ -943,7 +952,7 @@ pub async fn claim(
         loaded.row = row;
         loaded.claimed_by = Some(principal.user_id);
         loaded.claim_expires_at = Some(expires);
-        application_view(&loaded, now)
+        application_view(&loaded, &body, now)
     })
     .await
 }
@@ -1740,6 +1749,52 @@ mod tests {
         assert_eq!(
             fields(check_reasons(Action::Reinstate, &[], None, &known)),
             ["note"]
+        );
+    }
+
+    #[test]
+    fn who_may_act_on_an_application() {
+        let (seller_org, body, other_body) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let p = |role, organisation_id| Principal {
+            user_id: Uuid::now_v7(),
+            organisation_id,
+            role,
+        };
+        let check = |who: &Principal, need| authorise(who, seller_org, Some(body), need);
+        let status = |r: ApiResult<()>| match r {
+            Ok(()) => 200,
+            Err(ApiError::Forbidden(_)) => 403,
+            Err(ApiError::NotFound) => 404,
+            Err(other) => panic!("{other:?}"),
+        };
+        let officer = p(Role::VettingOfficer, body);
+        let stranger = p(Role::VettingOfficer, other_body);
+        let seller = p(Role::Seller, seller_org);
+        let other_seller = p(Role::Seller, Uuid::now_v7());
+        let buyer = p(Role::Buyer, Uuid::now_v7());
+        let admin = p(Role::Admin, Uuid::now_v7());
+        let auditor = p(Role::Auditor, Uuid::now_v7());
+        for (who, officer_only, officer_or_admin, staff) in [
+            (&officer, 200, 200, 200),
+            (&stranger, 404, 404, 404),
+            (&seller, 403, 403, 403),
+            (&other_seller, 404, 404, 404),
+            (&buyer, 404, 404, 404),
+            (&admin, 403, 200, 200),
+            (&auditor, 403, 403, 200),
+        ] {
+            assert_eq!(status(check(who, Need::Officer)), officer_only, "{who:?}");
+            assert_eq!(
+                status(check(who, Need::OfficerOrAdmin)),
+                officer_or_admin,
+                "{who:?}"
+            );
+            assert_eq!(status(check(who, Need::Staff)), staff, "{who:?}");
+        }
+        // Unassigned applications are invisible to every officer.
+        assert_eq!(
+            status(authorise(&officer, seller_org, None, Need::Staff)),
+            404
         );
     }
 
