@@ -1218,6 +1218,7 @@ async fn finish(
     )
     .await?;
     publish(conn, row, action, from, &codes, note.as_deref()).await?;
+    tracing::info!(seller = %row.id, action = %action.audit_action(), %from, %to, "vetting transition");
     Ok(DecisionOutcome {
         seller_id: row.id,
         action: action.audit_action(),
