@@ -1091,8 +1091,35 @@ async fn vetting_bodies_are_created_by_admins_and_seen_by_their_officers() {
     )
     .await;
     assert_eq!(profile["vetting_body_id"], body_id);
+    // One that slipped through (as if it submitted while the body was being created) is
+    // picked up by the sweep.
+    let (late, late_id) = complete_seller(&app).await;
+    json_of(submit(&app, &late).await, 200).await;
+    let mut conn = app.db().await;
+    diesel::update(sellers::table.find(late_id))
+        .set(sellers::vetting_body_id.eq(None::<Uuid>))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let run = json_of(
+        app.post_json(
+            "/v1/admin/vetting/expire-due",
+            &json!({}),
+            Some(&admin.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(run, json!({"expired": 0, "assigned": 1}));
+    let profile = json_of(
+        app.get("/v1/sellers/me/profile", Some(&late.token)).await,
+        200,
+    )
+    .await;
+    assert_eq!(profile["vetting_body_id"], body_id);
     let officer = app.officer_of(&admin, body_id.parse().unwrap()).await;
-    assert_eq!(ids(&queue(&app, &officer, "").await), [early_id]);
+    assert_eq!(ids(&queue(&app, &officer, "").await), [early_id, late_id]);
 
     // Only admins create; admins and auditors list all, officers their own.
     let seller = app.login_as(Role::Seller).await;

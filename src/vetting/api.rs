@@ -278,5 +278,8 @@ pub struct DecisionOutcome {
 /// Result of running the expiry sweep.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ExpiryRun {
+    /// Approvals moved to `expired`.
     pub expired: usize,
+    /// Submitted applications without a body that were assigned one.
+    pub assigned: usize,
 }

@@ -67,7 +67,8 @@ async fn create_body(
     Ok(created.into_response(replayed))
 }
 
-/// Run the approval expiry sweep now (it also runs at start-up and hourly). Admins only.
+/// Run the vetting sweep now (it also runs at start-up and hourly): expire lapsed approvals,
+/// assign submitted applications still waiting for a body. Admins only.
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),

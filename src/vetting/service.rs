@@ -1324,7 +1324,7 @@ pub async fn expire_due(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     Ok(expired)
 }
 
-/// Admins run the expiry sweep now.
+/// Admins run the hourly sweep now: expiry, then assignment of waiting applications.
 pub async fn expire_now(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -1332,18 +1332,70 @@ pub async fn expire_now(
     principal.require(&[Role::Admin])?;
     Ok(ExpiryRun {
         expired: expire_due(conn).await?,
+        assigned: assign_waiting(conn).await?,
     })
 }
 
-/// At start-up and hourly, until the server stops.
+/// Assigns submitted applications still without a body (a body created while they were being
+/// submitted may have missed them) to the best body of their jurisdiction.
+pub async fn assign_waiting(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    let waiting: Vec<Uuid> = sellers::table
+        .filter(sellers::vetting_body_id.is_null())
+        .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
+        .select(sellers::id)
+        .order(sellers::id)
+        .limit(1000)
+        .load(conn)
+        .await?;
+    let mut assigned = 0;
+    for id in waiting {
+        let done = conn
+            .transaction(async |conn| {
+                let row: Option<SellerRow> = sellers::table
+                    .find(id)
+                    .filter(sellers::vetting_body_id.is_null())
+                    .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
+                    .select(SellerRow::as_select())
+                    .for_update()
+                    .skip_locked()
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok::<_, ApiError>(false);
+                };
+                let Some(body) = body_for_submission(conn, &row).await? else {
+                    return Ok(false);
+                };
+                diesel::update(sellers::table.find(id))
+                    .set(sellers::vetting_body_id.eq(body))
+                    .execute(conn)
+                    .await?;
+                Ok(true)
+            })
+            .await?;
+        assigned += usize::from(done);
+    }
+    Ok(assigned)
+}
+
+/// At start-up and hourly, until the server stops: expire lapsed approvals, assign waiting
+/// applications.
 pub async fn run_expiry(state: std::sync::Arc<crate::AppState>) {
     loop {
         match state.stores.platform().await {
-            Ok(mut conn) => match expire_due(&mut conn).await {
-                Ok(n) if n > 0 => tracing::info!(expired = n, "approvals expired"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "approval expiry failed"),
-            },
+            Ok(mut conn) => {
+                match expire_due(&mut conn).await {
+                    Ok(n) if n > 0 => tracing::info!(expired = n, "approvals expired"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "approval expiry failed"),
+                }
+                match assign_waiting(&mut conn).await {
+                    Ok(n) if n > 0 => tracing::info!(assigned = n, "waiting applications assigned"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "assigning waiting applications failed"),
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "approval expiry: no database connection"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
