@@ -15,6 +15,7 @@ pub mod ops;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;
+pub mod vetting;
 pub mod webhooks;
 
 use std::net::TcpListener;
@@ -56,6 +57,7 @@ pub struct AppState {
         (name = "auth", description = "Registration, login, token refresh"),
         (name = "admin", description = "Platform administration"),
         (name = "sellers", description = "Seller profiles, evidence documents, payout account, submission for vetting, audit log, public profile"),
+        (name = "vetting", description = "Vetting bodies, the officers' queue, claims, checklists, decisions, badges, suspension and expiry"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
         (name = "webhooks", description = "Signed event notifications to your systems"),
@@ -87,6 +89,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::routes::configure)
             .configure(sellers::routes::configure)
             .configure(settlement::routes::configure)
+            .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),
     );
 }
@@ -223,5 +226,7 @@ fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<
         tokio::spawn(settlement::run_fx_fetcher(state.clone().into_inner())),
         tokio::spawn(webhooks::worker::run(state.clone().into_inner())),
         tokio::spawn(maintenance::run(state.clone().into_inner())),
+        // Approval expiry: once at start-up, then hourly.
+        tokio::spawn(vetting::service::run_expiry(state.clone().into_inner())),
     ]
 }

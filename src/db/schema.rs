@@ -112,6 +112,8 @@ diesel::table! {
         home_jurisdiction -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        claimed_by -> Nullable<Uuid>,
+        claim_expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -304,3 +306,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
 );
+
+diesel::table! {
+    vetting_bodies (id) {
+        id -> Uuid,
+        name -> Text,
+        jurisdiction -> Text,
+        priority_sectors -> Array<Text>,
+        approval_validity_months -> Int4,
+        sla_hours -> Int4,
+        checklist -> Jsonb,
+        reason_codes -> Jsonb,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    vetting_checklist (seller_id, item_code) {
+        seller_id -> Uuid,
+        item_code -> Text,
+        ticked -> Bool,
+        note -> Nullable<Text>,
+        ticked_by -> Uuid,
+        ticked_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::joinable!(vetting_checklist -> sellers (seller_id));
+
+diesel::allow_tables_to_appear_in_same_query!(vetting_bodies, vetting_checklist);
+diesel::allow_tables_to_appear_in_same_query!(vetting_bodies, sellers);
+diesel::allow_tables_to_appear_in_same_query!(vetting_bodies, organisations);
+diesel::allow_tables_to_appear_in_same_query!(vetting_checklist, users);
+diesel::allow_tables_to_appear_in_same_query!(vetting_checklist, sellers);

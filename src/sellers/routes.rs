@@ -198,7 +198,11 @@ async fn upload_document(
 /// Submit the calling seller's profile for vetting.
 ///
 /// Only from `draft` or `changes_requested` (else 409), and only when complete: one 422 lists
-/// every missing field (`documents.<kind>` for missing evidence). Recorded in the audit log.
+/// every missing field (`documents.<kind>` for missing evidence). Recorded in the audit log and
+/// published as `seller.submitted`. The application goes to the vetting body already working
+/// it, else to the body of the seller's jurisdiction whose priority sectors overlap the seller's
+/// most (the oldest on a tie); while no body serves the jurisdiction it waits unassigned and is
+/// assigned when one is created. A resubmission starts the checklist afresh.
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),

@@ -676,16 +676,22 @@ pub fn missing_for_submission(s: &SellerRow, documents: &[EvidenceKind]) -> Vec<
 // Views
 // ---------------------------------------------------------------------------------------------
 
-fn parse_stored<T: Vocabulary>(column: &str, value: &str) -> ApiResult<T> {
+pub(crate) fn parse_stored<T: Vocabulary>(column: &str, value: &str) -> ApiResult<T> {
     T::parse(value)
         .ok_or_else(|| ApiError::internal(format!("unknown {column} {value:?} in the database")))
 }
 
-fn parse_stored_opt<T: Vocabulary>(column: &str, value: Option<&str>) -> ApiResult<Option<T>> {
+pub(crate) fn parse_stored_opt<T: Vocabulary>(
+    column: &str,
+    value: Option<&str>,
+) -> ApiResult<Option<T>> {
     value.map(|v| parse_stored(column, v)).transpose()
 }
 
-fn parse_stored_list<T: Vocabulary>(column: &str, values: &[String]) -> ApiResult<Vec<T>> {
+pub(crate) fn parse_stored_list<T: Vocabulary>(
+    column: &str,
+    values: &[String],
+) -> ApiResult<Vec<T>> {
     values.iter().map(|v| parse_stored(column, v)).collect()
 }
 
@@ -698,7 +704,7 @@ fn state_name(code: Option<&str>) -> Option<String> {
         .map(|s| s.name().to_owned())
 }
 
-fn badge_of(row: &SellerRow) -> ApiResult<Option<Badge>> {
+pub(crate) fn badge_of(row: &SellerRow) -> ApiResult<Option<Badge>> {
     match (&row.badge_kind, row.badge_issued_by, row.badge_issued_at) {
         (Some(kind), Some(issued_by), Some(issued_at)) => Ok(Some(Badge {
             kind: parse_stored("badge_kind", kind)?,
@@ -852,6 +858,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Background work such as expiry.
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            role: "system",
+            request_id: None,
+        }
+    }
+
     pub fn new(principal: &Principal, request_id: String) -> Self {
         Actor {
             user_id: Some(principal.user_id),
@@ -870,6 +885,22 @@ async fn append_audit(
     from: Option<SellerStatus>,
     to: SellerStatus,
 ) -> ApiResult<()> {
+    append_audit_entry(conn, seller, actor, action, from, to, &[], None).await
+}
+
+/// One audit-log entry with the reason codes and note of a decision, written in the caller's
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn append_audit_entry(
+    conn: &mut AsyncPgConnection,
+    seller: &SellerRow,
+    actor: &Actor,
+    action: AuditAction,
+    from: Option<SellerStatus>,
+    to: SellerStatus,
+    reason_codes: &[String],
+    note: Option<&str>,
+) -> ApiResult<()> {
     diesel::insert_into(seller_audit_log::table)
         .values(&AuditRow {
             id: Uuid::now_v7(),
@@ -880,8 +911,8 @@ async fn append_audit(
             action: action.as_str().to_owned(),
             from_status: from.map(|s| s.as_str().to_owned()),
             to_status: to.as_str().to_owned(),
-            reason_codes: Vec::new(),
-            note: None,
+            reason_codes: reason_codes.to_vec(),
+            note: note.map(str::to_owned),
             request_id: actor.request_id.clone(),
             home_jurisdiction: seller.home_jurisdiction.clone(),
         })
@@ -1290,10 +1321,13 @@ pub async fn submit(
             return Err(ApiError::Validation(missing));
         }
         let now = Utc::now();
+        // The vetting body of the seller's jurisdiction; none yet: it waits unassigned.
+        let body = crate::vetting::service::body_for_submission(conn, &current).await?;
         let row: SellerRow = diesel::update(sellers::table.find(current.id))
             .set((
                 sellers::status.eq(to.as_str()),
                 sellers::submitted_at.eq(now),
+                sellers::vetting_body_id.eq(body),
                 sellers::version.eq(current.version + 1),
                 sellers::updated_at.eq(now),
             ))
@@ -1309,6 +1343,7 @@ pub async fn submit(
             to,
         )
         .await?;
+        crate::vetting::service::on_submitted(conn, &row, from).await?;
         profile_view(&row)
     })
     .await

@@ -157,6 +157,27 @@ async fn stream_to_temp(field: &mut Field, data_dir: &Path, limit: u64) -> ApiRe
     })
 }
 
+/// An upload from bytes already in memory (demo data), written to the temporary directory like a
+/// received file.
+pub async fn from_bytes(data_dir: &Path, bytes: &[u8], filename: &str) -> ApiResult<UploadedFile> {
+    let dir = data_dir.join("tmp");
+    tokio::fs::create_dir_all(&dir).await.map_err(io_error)?;
+    let temp = TempFile {
+        path: dir.join(format!("{}.part", Uuid::now_v7())),
+        keep: false,
+    };
+    tokio::fs::write(&temp.path, bytes)
+        .await
+        .map_err(io_error)?;
+    Ok(UploadedFile {
+        temp,
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes).into(),
+        head: bytes.iter().take(HEAD_LEN).copied().collect(),
+        filename: Some(filename.to_owned()),
+    })
+}
+
 async fn read_text(field: &mut Field, name: &str) -> ApiResult<String> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {

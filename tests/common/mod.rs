@@ -2,6 +2,8 @@
 //! migrated template on both local clusters (platform and in-country).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod sellers;
+
 use std::sync::OnceLock;
 
 use diesel::prelude::*;
@@ -339,18 +341,42 @@ impl TestApp {
         self.session(&email).await
     }
 
-    /// A bare vetting-body organisation (the vetting module will create these properly).
+    /// A vetting body created through the API (jurisdiction IN, default checklist and reason
+    /// codes); returns its id (also its organisation's id).
     pub async fn create_vetting_body_org(&self) -> Uuid {
-        let id = Uuid::now_v7();
-        let mut conn = self.db().await;
-        diesel::sql_query(
-            "INSERT INTO organisations (id, kind, name, country_code, home_jurisdiction) VALUES ($1, 'vetting_body', 'Test SME Export Forum', 'IN', 'IN')",
-        )
-        .bind::<diesel::sql_types::Uuid, _>(id)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        id
+        let admin = Box::pin(self.login_as(Role::Admin)).await;
+        let body = self
+            .create_vetting_body(
+                &admin,
+                &json!({"name": "Test SME Export Forum", "jurisdiction": "IN"}),
+            )
+            .await;
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// `POST /v1/admin/vetting-bodies` as the admin; asserts 201.
+    pub async fn create_vetting_body(&self, admin: &Session, body: &Value) -> Value {
+        let res = self
+            .post_json("/v1/admin/vetting-bodies", body, Some(&admin.token))
+            .await;
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// A fresh officer of an existing vetting body, logged in.
+    pub async fn officer_of(&self, admin: &Session, body_id: Uuid) -> Session {
+        let email = format!("officer-{}@example.com", Uuid::new_v4().simple());
+        let res = self
+            .post_json(
+                "/v1/admin/users",
+                &json!({"email": email, "password": PASSWORD, "full_name": "Officer", "role": "vetting_officer", "organisation_id": body_id}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        self.session(&email).await
     }
 }
 

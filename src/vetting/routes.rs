@@ -1,0 +1,415 @@
+//! Thin handlers for `/v1/vetting-bodies`, `/v1/admin/vetting-bodies`, `/v1/vetting/*`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use uuid::Uuid;
+
+use super::api::*;
+use super::service;
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiResult, Problem};
+use crate::http::{IdempotencyKey, Json, PageParams};
+use crate::observability::RequestId;
+use crate::sellers::service::{Action, Actor};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_body)
+        .service(expire_due)
+        .service(list_bodies)
+        .service(get_body)
+        .service(queue)
+        .service(get_application)
+        .service(claim)
+        .service(release)
+        .service(get_checklist)
+        .service(tick)
+        .service(decide)
+        .service(suspend)
+        .service(reinstate);
+}
+
+/// Create a vetting body and its organisation. Admins only.
+///
+/// Officers are then created with `POST /v1/admin/users` (`role: vetting_officer`,
+/// `organisation_id`: the body's id). Sellers of the jurisdiction that submitted while no body
+/// served it are assigned to the new body.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    request_body = NewVettingBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, body = VettingBody, headers(("Location" = String, description = "/v1/vetting-bodies/{id}"))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/vetting-bodies")]
+async fn create_body(
+    state: web::Data<AppState>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: Json<NewVettingBody>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let fingerprint = body.fingerprint;
+    let (created, replayed) = service::create_body(
+        &mut conn,
+        &principal,
+        &key,
+        req.path(),
+        &fingerprint,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Run the vetting sweep now (it also runs at start-up and hourly): expire lapsed approvals,
+/// assign submitted applications still waiting for a body. Admins only.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ExpiryRun),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/vetting/expire-due")]
+async fn expire_due(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> ApiResult<web::Json<ExpiryRun>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(service::expire_now(&mut conn, &principal).await?))
+}
+
+/// Vetting bodies, oldest first: all for admins and auditors, their own for officers.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = VettingBodyPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vetting-bodies")]
+async fn list_bodies(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<VettingBodyPage>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::list_bodies(&mut conn, &principal, &page).await?,
+    ))
+}
+
+/// A vetting body: for admins, auditors and its own officers (404 for everyone else).
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = VettingBody),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vetting-bodies/{id}")]
+async fn get_body(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<VettingBody>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::get_body(&mut conn, &principal, id.into_inner()).await?,
+    ))
+}
+
+/// The calling officer's body's queue.
+///
+/// Ordered by priority sector (the body's first priority first, sellers in no priority sector
+/// last), then manufacturers before traders, then oldest submission first. Each item shows its
+/// age and whether the body's SLA is breached. Cursor-paged; the cursor is opaque.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(QueueQuery),
+    responses(
+        (status = 200, body = QueuePage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a vetting officer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vetting/queue")]
+async fn queue(
+    state: web::Data<AppState>,
+    principal: Principal,
+    q: web::Query<QueueQuery>,
+) -> ApiResult<web::Json<QueuePage>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(service::queue(&mut conn, &principal, &q).await?))
+}
+
+/// An application: for officers of the seller's body, admins and auditors; 404 for everyone
+/// else, 403 for the seller itself (it reads `/v1/sellers/{id}`).
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Application),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vetting/applications/{seller_id}")]
+async fn get_application(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Application>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::get_application(&mut conn, &principal, id.into_inner()).await?,
+    ))
+}
+
+/// Claim an application (a 30-minute lease), or renew your own lease.
+///
+/// The first claim moves a `submitted` application to `under_review` (audit-logged). While
+/// another officer holds a live lease: 409. Of concurrent claims exactly one wins.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Application),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a vetting officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Leased by another officer, or not open", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/vetting/applications/{seller_id}/claim")]
+async fn claim(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Application>> {
+    let mut conn = state.stores.platform().await?;
+    let actor = Actor::new(&principal, request_id.0);
+    Ok(web::Json(
+        service::claim(&mut conn, &principal, &actor, id.into_inner()).await?,
+    ))
+}
+
+/// Release your lease (204 also when nobody holds one).
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Released"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another officer holds the lease", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/vetting/applications/{seller_id}/claim")]
+async fn release(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    service::release(&mut conn, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The application's checklist: the body's template with what is ticked and what approval
+/// still needs.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Checklist),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vetting/applications/{seller_id}/checklist")]
+async fn get_checklist(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Checklist>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::get_checklist(&mut conn, &principal, id.into_inner()).await?,
+    ))
+}
+
+/// Tick or untick a checklist item, with a note. The lease holder only (else 409).
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path), ("item_code" = String, Path)),
+    request_body = TickRequest,
+    responses(
+        (status = 200, body = Checklist),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application or item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not the lease holder, or not under review", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/vetting/applications/{seller_id}/checklist/{item_code}")]
+async fn tick(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, String)>,
+    body: Json<TickRequest>,
+) -> ApiResult<web::Json<Checklist>> {
+    let (id, code) = path.into_inner();
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::tick(&mut conn, &principal, id, &code, body.into_inner()).await?,
+    ))
+}
+
+/// Decide: approve, reject or request changes. The lease holder only.
+///
+/// Approval needs every applicable mandatory checklist item ticked (else 422 naming each as
+/// `checklist.<code>`) and grants the badge ("verified_msme" for MSMEs, else
+/// "verified_exporter") valid for the body's validity period. Rejection and change requests
+/// need at least one reason code of their kind and a note. The audit entry and the webhook
+/// event (`seller.approved`, `seller.rejected`, `seller.changes_requested`) are written in the
+/// same transaction; the lease ends.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, body = DecisionOutcome),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a vetting officer (e.g. the seller itself)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not the lease holder, or not under review", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Mandatory items unticked, or bad reason codes / note", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/vetting/applications/{seller_id}/decision")]
+async fn decide(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<DecisionRequest>,
+) -> ApiResult<web::Json<DecisionOutcome>> {
+    let mut conn = state.stores.platform().await?;
+    let actor = Actor::new(&principal, request_id.0);
+    Ok(web::Json(
+        service::decide(
+            &mut conn,
+            &principal,
+            &actor,
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Suspend an approved seller: an officer of its body or an admin, with at least one
+/// `suspension` reason code. Publishes `seller.suspended`.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    request_body = StatusChangeRequest,
+    responses(
+        (status = 200, body = DecisionOutcome),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/vetting/applications/{seller_id}/suspend")]
+async fn suspend(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<StatusChangeRequest>,
+) -> ApiResult<web::Json<DecisionOutcome>> {
+    change_status(state, principal, request_id, id, body, Action::Suspend).await
+}
+
+/// Reinstate a suspended seller: an officer of its body or an admin, with a note. Publishes
+/// `seller.reinstated`.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    params(("seller_id" = Uuid, Path)),
+    request_body = StatusChangeRequest,
+    responses(
+        (status = 200, body = DecisionOutcome),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/vetting/applications/{seller_id}/reinstate")]
+async fn reinstate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<StatusChangeRequest>,
+) -> ApiResult<web::Json<DecisionOutcome>> {
+    change_status(state, principal, request_id, id, body, Action::Reinstate).await
+}
+
+async fn change_status(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<Uuid>,
+    body: Json<StatusChangeRequest>,
+    action: Action,
+) -> ApiResult<web::Json<DecisionOutcome>> {
+    let mut conn = state.stores.platform().await?;
+    let actor = Actor::new(&principal, request_id.0);
+    Ok(web::Json(
+        service::change_status(
+            &mut conn,
+            &principal,
+            &actor,
+            id.into_inner(),
+            action,
+            body.into_inner(),
+        )
+        .await?,
+    ))
+}
