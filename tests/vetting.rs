@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::sellers::*;
-use common::{Session, StubServer, TestApp, assert_problem, problem_fields};
+use common::{
+    Session, StubServer, TestApp, assert_problem, header, problem_fields, verify, wait_for,
+};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use exportbridge::auth::Role;
@@ -139,16 +141,6 @@ fn ids(page: &Value) -> Vec<Uuid> {
         .iter()
         .map(|i| i["seller_id"].as_str().unwrap().parse().unwrap())
         .collect()
-}
-
-async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test]
@@ -941,25 +933,6 @@ async fn a_webhook_receiver_gets_the_signed_approval_again_after_a_500() {
     assert_eq!(event["data"]["from_status"], "under_review");
     assert_eq!(event["data"]["badge"]["kind"], "verified_msme");
     assert_eq!(event["data"]["vetting_body_id"], f.body_id.to_string());
-}
-
-fn header<'a>(req: &'a common::StubRequest, name: &str) -> &'a str {
-    req.headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .unwrap()
-}
-
-/// What a receiver does: recompute HMAC-SHA256(secret, "<timestamp>.<body>").
-fn verify(secret: &str, req: &common::StubRequest) -> bool {
-    use hmac::{Hmac, Mac};
-    let ts = header(req, "x-exportbridge-timestamp");
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{ts}.").as_bytes());
-    mac.update(&req.body);
-    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
-    header(req, "x-exportbridge-signature") == expected
 }
 
 #[tokio::test]

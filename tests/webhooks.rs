@@ -5,38 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{StubServer, TestApp, assert_problem, problem_fields};
+use common::{StubServer, TestApp, assert_problem, header, problem_fields, verify, wait_for};
 use exportbridge::auth::Role;
 use serde_json::{Value, json};
-
-fn header<'a>(req: &'a common::StubRequest, name: &str) -> &'a str {
-    req.headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .unwrap()
-}
-
-/// What a receiver does: recompute HMAC-SHA256(secret, "<timestamp>.<body>").
-fn verify(secret: &str, req: &common::StubRequest) -> bool {
-    use hmac::{Hmac, Mac};
-    let ts = header(req, "x-exportbridge-timestamp");
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{ts}.").as_bytes());
-    mac.update(&req.body);
-    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
-    header(req, "x-exportbridge-signature") == expected
-}
-
-async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 #[tokio::test]
 async fn signed_delivery_is_retried_after_a_failure() {

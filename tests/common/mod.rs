@@ -531,3 +531,34 @@ pub const DEMO_RATES: &[(&str, &str, &str)] = &[
     ("JPY", "INR", "0.56"),
     ("KWD", "INR", "273.40"),
 ];
+
+/// A header of a recorded request (panics when absent).
+pub fn header<'a>(req: &'a StubRequest, name: &str) -> &'a str {
+    req.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .unwrap()
+}
+
+/// What a webhook receiver does: recompute HMAC-SHA256(secret, "<timestamp>.<body>").
+pub fn verify(secret: &str, req: &StubRequest) -> bool {
+    use hmac::{Hmac, Mac};
+    let ts = header(req, "x-exportbridge-timestamp");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(&req.body);
+    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    header(req, "x-exportbridge-signature") == expected
+}
+
+/// Polls `check` every 50 ms for up to 15 s.
+pub async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
