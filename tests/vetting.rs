@@ -995,6 +995,14 @@ async fn approvals_expire_with_an_audit_entry_and_an_event() {
         .await
         .unwrap();
     assert_eq!(audit_rows, 1);
+
+    // An expired seller renews: it may edit again and submit; it goes back to the queue.
+    let res = submit(&app, &seller).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let log = audit(&app, &seller, id).await;
+    let last = log.last().unwrap();
+    assert_eq!(last["from_status"], "expired");
+    assert_eq!(last["to_status"], "submitted");
 }
 
 #[tokio::test]

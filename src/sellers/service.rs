@@ -94,7 +94,8 @@ pub fn transition(from: SellerStatus, action: Action) -> Result<SellerStatus, Tr
     use Action as A;
     use SellerStatus as S;
     match (from, action) {
-        (S::Draft | S::ChangesRequested, A::Submit) => Ok(S::Submitted),
+        // An expired seller renews by submitting again.
+        (S::Draft | S::ChangesRequested | S::Expired, A::Submit) => Ok(S::Submitted),
         (S::Submitted, A::StartReview) => Ok(S::UnderReview),
         (S::UnderReview, A::RequestChanges) => Ok(S::ChangesRequested),
         (S::UnderReview, A::Approve) => Ok(S::Approved),
@@ -106,9 +107,13 @@ pub fn transition(from: SellerStatus, action: Action) -> Result<SellerStatus, Tr
     }
 }
 
-/// The seller may change its profile, payout account and documents only in these states.
+/// The seller may change its profile, payout account and documents only in these states
+/// (an expired seller updates its evidence before renewing).
 pub fn is_editable(status: SellerStatus) -> bool {
-    matches!(status, SellerStatus::Draft | SellerStatus::ChangesRequested)
+    matches!(
+        status,
+        SellerStatus::Draft | SellerStatus::ChangesRequested | SellerStatus::Expired
+    )
 }
 
 fn ensure_editable(status: SellerStatus) -> ApiResult<()> {
@@ -1653,6 +1658,7 @@ mod tests {
         let allowed = [
             (S::Draft, A::Submit, S::Submitted),
             (S::ChangesRequested, A::Submit, S::Submitted),
+            (S::Expired, A::Submit, S::Submitted),
             (S::Submitted, A::StartReview, S::UnderReview),
             (S::UnderReview, A::RequestChanges, S::ChangesRequested),
             (S::UnderReview, A::Approve, S::Approved),
@@ -1700,7 +1706,7 @@ mod tests {
     }
 
     #[test]
-    fn only_draft_and_changes_requested_are_editable() {
+    fn only_draft_changes_requested_and_expired_are_editable() {
         let editable: Vec<SellerStatus> = SellerStatus::ALL
             .iter()
             .copied()
@@ -1708,7 +1714,11 @@ mod tests {
             .collect();
         assert_eq!(
             editable,
-            [SellerStatus::Draft, SellerStatus::ChangesRequested]
+            [
+                SellerStatus::Draft,
+                SellerStatus::ChangesRequested,
+                SellerStatus::Expired
+            ]
         );
     }
 

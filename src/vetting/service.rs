@@ -1129,6 +1129,9 @@ pub async fn decide(
         ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
+        if action == Action::Reinstate {
+            still_valid(loaded.row.valid_until, Utc::now())?;
+        }
         let (codes, note) = check_reasons(
             action,
             &req.reason_codes,
@@ -1245,6 +1248,9 @@ pub async fn change_status(
         let (loaded, body) = loaded_for(conn, principal, id, Need::OfficerOrAdmin, true).await?;
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
+        if action == Action::Reinstate {
+            still_valid(loaded.row.valid_until, Utc::now())?;
+        }
         let (codes, note) = check_reasons(
             action,
             &req.reason_codes,
@@ -1263,6 +1269,17 @@ pub async fn change_status(
         finish(conn, &row, actor, action, from, to, codes, note).await
     })
     .await
+}
+
+/// A suspended seller whose approval lapsed meanwhile is not reinstated: it must renew.
+pub fn still_valid(valid_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ApiResult<()> {
+    match valid_until {
+        Some(until) if until <= now => Err(ApiError::Conflict(format!(
+            "the approval lapsed on {}; the seller must renew (submit again) instead",
+            until.date_naive()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Moves approved sellers whose approval has passed to `expired` (audit entry by the system,
@@ -1643,6 +1660,17 @@ mod tests {
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn a_lapsed_approval_is_not_reinstated() {
+        let now = Utc::now();
+        assert!(still_valid(Some(now + chrono::Duration::days(1)), now).is_ok());
+        assert!(matches!(
+            still_valid(Some(now - chrono::Duration::seconds(1)), now),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(still_valid(None, now).is_ok());
     }
 
     #[test]
