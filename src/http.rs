@@ -425,6 +425,39 @@ mod tests {
     }
 
     #[test]
+    fn pages_are_bounded_and_cursors_checked() {
+        let q = |limit: Option<i64>, cursor: Option<&str>| PageParams {
+            limit,
+            cursor: cursor.map(str::to_owned),
+        };
+        assert_eq!(q(None, None).limit().unwrap(), 50);
+        assert_eq!(q(Some(200), None).limit().unwrap(), 200);
+        assert!(q(Some(0), None).limit().is_err());
+        assert!(q(Some(201), None).limit().is_err());
+        assert!(q(None, Some("nope")).cursor().is_err());
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(q(None, Some(&id.to_string())).cursor().unwrap(), Some(id));
+    }
+
+    #[test]
+    fn a_page_trims_the_probe_row_and_points_past_the_last_item() {
+        #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+        struct Item {
+            id: uuid::Uuid,
+        }
+        let items: Vec<Item> = (1..=3)
+            .map(|n| Item {
+                id: uuid::Uuid::from_u128(n),
+            })
+            .collect();
+        let page = Page::from_rows(items.clone(), 2, |i| i.id);
+        assert_eq!(page.items, items[..2]);
+        assert_eq!(page.next_cursor, Some(items[1].id.to_string()));
+        let last = Page::from_rows(items[..2].to_vec(), 2, |i| i.id);
+        assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
     fn syntax_errors_are_400() {
         assert!(matches!(
             parse_json::<Outer>(b"{\"count\": "),

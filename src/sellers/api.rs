@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[allow(unused_imports)] // referenced by `#[schema(value_type = …)]`
@@ -300,18 +300,6 @@ pub struct DocumentUpload {
 #[allow(dead_code)] // documents the download; the handler streams the file
 pub struct FileContent(pub Vec<u8>);
 
-/// Cursor paging of a list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------
@@ -463,13 +451,6 @@ pub struct DocumentView {
     pub content_url: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DocumentPage {
-    pub items: Vec<DocumentView>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// One append-only audit-log entry.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {
@@ -488,11 +469,4 @@ pub struct AuditEntry {
     pub note: Option<String>,
     /// `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
 }

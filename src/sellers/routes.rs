@@ -12,7 +12,7 @@ use super::{service, storage};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, Problem};
-use crate::http::{IdempotencyKey, IfMatch, Json, etag};
+use crate::http::{IdempotencyKey, IfMatch, Json, Page, PageParams, etag};
 use crate::observability::RequestId;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -278,9 +278,9 @@ async fn public_profile(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageQuery),
+    params(("id" = Uuid, Path), PageParams),
     responses(
-        (status = 200, body = DocumentPage),
+        (status = 200, body = Page<DocumentView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -291,8 +291,8 @@ async fn list_documents(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<web::Json<DocumentPage>> {
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<DocumentView>>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
         service::list_documents(&mut conn, &principal, id.into_inner(), &page).await?,
@@ -394,9 +394,9 @@ fn attachment(filename: &str) -> ContentDisposition {
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageQuery),
+    params(("id" = Uuid, Path), PageParams),
     responses(
-        (status = 200, body = AuditPage),
+        (status = 200, body = Page<AuditEntry>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -407,8 +407,8 @@ async fn audit_log(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<web::Json<AuditPage>> {
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
         service::audit_log(&mut conn, &principal, id.into_inner(), &page).await?,

@@ -23,12 +23,10 @@ use crate::db::schema::{
     organisations, payout_accounts, seller_audit_log, seller_documents, sellers,
 };
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
-use crate::http::{IdempotencyKey, IfMatch, etag};
+use crate::http::{IdempotencyKey, IfMatch, Page, PageParams, etag};
 use crate::idempotency::{self, Created, RequestIdentity};
 
 pub const MAX_CONTACTS: usize = 10;
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
@@ -593,28 +591,6 @@ pub fn sanitise_filename(raw: Option<&str>, media: DocumentKind) -> String {
         name.push_str(media.extension());
     }
     name
-}
-
-/// `limit` (default 50, at most 200) and the keyset cursor of a list request.
-pub fn parse_page(q: &PageQuery) -> ApiResult<(i64, Option<Uuid>)> {
-    let mut v = Validator::new();
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        v.push(
-            "limit",
-            "out_of_range",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        );
-    }
-    let cursor = q.cursor.as_deref().and_then(|c| {
-        v.check(
-            "cursor",
-            Uuid::parse_str(c)
-                .map_err(|_| "must be a next_cursor value from a previous page".into()),
-        )
-    });
-    v.finish()?;
-    Ok((limit, cursor))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1247,9 +1223,9 @@ pub async fn list_documents(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     seller_id: Uuid,
-    page: &PageQuery,
-) -> ApiResult<DocumentPage> {
-    let (limit, cursor) = parse_page(page)?;
+    page: &PageParams,
+) -> ApiResult<Page<DocumentView>> {
+    let (limit, cursor) = (page.limit()?, page.cursor()?);
     visible_seller(conn, principal, seller_id).await?;
     let mut query = seller_documents::table
         .filter(seller_documents::seller_id.eq(seller_id))
@@ -1260,23 +1236,9 @@ pub async fn list_documents(
     if let Some(after) = cursor {
         query = query.filter(seller_documents::id.gt(after));
     }
-    let mut rows: Vec<DocumentRow> = query.load(conn).await?;
-    let next_cursor = next_cursor(&mut rows, limit, |r| r.id);
-    Ok(DocumentPage {
-        items: rows.iter().map(document_view).collect::<ApiResult<_>>()?,
-        next_cursor,
-    })
-}
-
-/// Trims the probe row of a `limit + 1` query; the cursor is the last id shown.
-fn next_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> Uuid) -> Option<String> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|r| id(r).to_string())
-    } else {
-        None
-    }
+    let rows: Vec<DocumentRow> = query.load(conn).await?;
+    let items = rows.iter().map(document_view).collect::<ApiResult<_>>()?;
+    Ok(Page::from_rows(items, limit, |d: &DocumentView| d.id))
 }
 
 /// A document of a seller the principal may see, else 404.
@@ -1358,9 +1320,9 @@ pub async fn audit_log(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     seller_id: Uuid,
-    page: &PageQuery,
-) -> ApiResult<AuditPage> {
-    let (limit, cursor) = parse_page(page)?;
+    page: &PageParams,
+) -> ApiResult<Page<AuditEntry>> {
+    let (limit, cursor) = (page.limit()?, page.cursor()?);
     visible_seller(conn, principal, seller_id).await?;
     let mut query = seller_audit_log::table
         .filter(seller_audit_log::seller_id.eq(seller_id))
@@ -1371,12 +1333,9 @@ pub async fn audit_log(
     if let Some(after) = cursor {
         query = query.filter(seller_audit_log::id.gt(after));
     }
-    let mut rows: Vec<AuditRow> = query.load(conn).await?;
-    let next_cursor = next_cursor(&mut rows, limit, |r| r.id);
-    Ok(AuditPage {
-        items: rows.iter().map(audit_view).collect::<ApiResult<_>>()?,
-        next_cursor,
-    })
+    let rows: Vec<AuditRow> = query.load(conn).await?;
+    let items = rows.iter().map(audit_view).collect::<ApiResult<_>>()?;
+    Ok(Page::from_rows(items, limit, |e: &AuditEntry| e.id))
 }
 
 /// The standard base64 of a stored hex SHA-256, for `Repr-Digest` / `Digest`.
@@ -1923,30 +1882,5 @@ mod tests {
                 .count()
                 <= 104
         );
-    }
-
-    #[test]
-    fn pages_are_bounded() {
-        let q = |limit: Option<i64>, cursor: Option<&str>| PageQuery {
-            limit,
-            cursor: cursor.map(str::to_owned),
-        };
-        assert_eq!(parse_page(&q(None, None)).unwrap(), (50, None));
-        assert_eq!(parse_page(&q(Some(200), None)).unwrap().0, 200);
-        assert!(parse_page(&q(Some(0), None)).is_err());
-        assert!(parse_page(&q(Some(201), None)).is_err());
-        assert!(parse_page(&q(None, Some("nope"))).is_err());
-        let id = Uuid::now_v7();
-        assert_eq!(
-            parse_page(&q(None, Some(&id.to_string()))).unwrap(),
-            (50, Some(id))
-        );
-        let mut rows = vec![1u128, 2, 3];
-        assert_eq!(
-            next_cursor(&mut rows, 2, |r| Uuid::from_u128(*r)),
-            Some(Uuid::from_u128(2).to_string())
-        );
-        assert_eq!(rows, [1, 2]);
-        assert_eq!(next_cursor(&mut rows, 2, |r| Uuid::from_u128(*r)), None);
     }
 }
