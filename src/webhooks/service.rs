@@ -50,7 +50,37 @@ pub fn parse_url(raw: &str, mode: Mode) -> Result<String, String> {
     {
         return Err("must name a host, without credentials".into());
     }
+    if mode == Mode::Production && is_internal_host(host) {
+        return Err("must not point at a local or private address".into());
+    }
     Ok(url.to_owned())
+}
+
+/// Loopback, private, link-local and unspecified addresses, and `localhost`: refused in
+/// production so endpoints cannot be used to reach internal services. (Names that resolve to
+/// such addresses are not caught here; the delivery network must not route to them.)
+fn is_internal_host(host_port: &str) -> bool {
+    use std::net::IpAddr;
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
 }
 
 fn endpoint_view(row: (Uuid, String, Vec<String>, bool, DateTime<Utc>)) -> Endpoint {
@@ -383,5 +413,18 @@ mod tests {
         assert!(parse_url("ftp://erp.example", Mode::Dev).is_err());
         assert!(parse_url("https://user:pw@erp.example", Mode::Dev).is_err());
         assert!(parse_url("https:///path", Mode::Dev).is_err());
+        for internal in [
+            "https://127.0.0.1/x",
+            "https://10.1.2.3:8443/x",
+            "https://192.168.0.1",
+            "https://169.254.169.254/latest/meta-data",
+            "https://localhost:9000/x",
+            "https://[::1]/x",
+            "https://[fd00::1]:443/x",
+        ] {
+            assert!(parse_url(internal, Mode::Production).is_err(), "{internal}");
+            assert!(parse_url(internal, Mode::Dev).is_ok(), "{internal}");
+        }
+        assert!(parse_url("https://hooks.example.in:8443/x", Mode::Production).is_ok());
     }
 }
