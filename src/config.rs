@@ -239,6 +239,10 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_TIMEOUT", default_value_t = 10)]
     pub webhook_timeout_secs: u64,
 
+    /// How long an officer's claim on an application lasts, in seconds (renewable).
+    #[arg(long, env = "EXPORTBRIDGE_CLAIM_LEASE", default_value_t = 1800)]
+    pub claim_lease_secs: i64,
+
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "EXPORTBRIDGE_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -286,6 +290,9 @@ impl Config {
             return Err(
                 "EXPORTBRIDGE_ESTIMATE_MAX_INR is beyond what the arithmetic supports".into(),
             );
+        }
+        if !(60..=24 * 3600).contains(&self.claim_lease_secs) {
+            return Err("EXPORTBRIDGE_CLAIM_LEASE must be between 60 and 86400 seconds".into());
         }
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());

@@ -565,7 +565,8 @@ async fn seed_seller(
     }
     let id = profile.id;
     let by = Actor::new(officer, "seed".into());
-    vetting::service::claim(conn, officer, &by, id)
+    let lease = chrono::Duration::seconds(config.claim_lease_secs);
+    vetting::service::claim(conn, officer, &by, id, lease)
         .await
         .map_err(err("claim"))?;
     let decision = |decision, codes: &[&str], note: &str| DecisionRequest {

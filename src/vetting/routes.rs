@@ -185,7 +185,8 @@ async fn get_application(
     ))
 }
 
-/// Claim an application (a 30-minute lease), or renew your own lease.
+/// Claim an application for a lease (`EXPORTBRIDGE_CLAIM_LEASE`, 30 minutes by default), or
+/// renew your own lease.
 ///
 /// The first claim moves a `submitted` application to `under_review` (audit-logged). While
 /// another officer holds a live lease: 409. Of concurrent claims exactly one wins.
@@ -211,7 +212,14 @@ async fn claim(
     let mut conn = state.stores.platform().await?;
     let actor = Actor::new(&principal, request_id.0);
     Ok(web::Json(
-        service::claim(&mut conn, &principal, &actor, id.into_inner()).await?,
+        service::claim(
+            &mut conn,
+            &principal,
+            &actor,
+            id.into_inner(),
+            chrono::Duration::seconds(state.config.claim_lease_secs),
+        )
+        .await?,
     ))
 }
 

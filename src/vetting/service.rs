@@ -28,7 +28,6 @@ use crate::sellers::service::{
 };
 
 /// How long a claim lasts; claiming again renews it.
-pub const LEASE_MINUTES: i64 = 30;
 pub const DEFAULT_VALIDITY_MONTHS: i32 = 12;
 pub const DEFAULT_SLA_HOURS: i32 = 72;
 const MAX_TEMPLATE_ITEMS: usize = 50;
@@ -907,6 +906,7 @@ pub async fn claim(
     principal: &Principal,
     actor: &Actor,
     id: Uuid,
+    lease: Duration,
 ) -> ApiResult<Application> {
     conn.transaction(async |conn| {
         let (mut loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
@@ -918,7 +918,7 @@ pub async fn claim(
             )));
         }
         may_claim(loaded.claim(now).as_ref(), principal.user_id)?;
-        let expires = now + Duration::minutes(LEASE_MINUTES);
+        let expires = now + lease;
         let to = if from == SellerStatus::Submitted {
             transition(from, Action::StartReview)?
         } else {
