@@ -65,8 +65,28 @@ pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::Bytes
     Ok(body)
 }
 
+/// Whether a JSON text contains an escaped NUL character (`\u0000`) in a string: PostgreSQL
+/// text cannot hold it, so it is refused up front rather than failing at the database.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        if !w.eq_ignore_ascii_case(b"\\u0000") {
+            return false;
+        }
+        // The backslash starts an escape only if an even number of backslashes precede it.
+        let preceding = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+        preceding % 2 == 0
+    })
+}
+
 /// Parses JSON bytes into `T`, mapping syntax errors to 400 and shape errors to 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_escaped_nul(bytes) {
+        return Err(ApiError::field(
+            "body",
+            "nul_character",
+            "text must not contain the NUL character (\\u0000)",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -455,6 +475,21 @@ mod tests {
         assert_eq!(page.next_cursor, Some(items[1].id.to_string()));
         let last = Page::from_rows(items[..2].to_vec(), 2, |i| i.id);
         assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn escaped_nul_characters_are_refused() {
+        assert!(has_escaped_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"a": "\\\u0000"}"#));
+        assert!(
+            !has_escaped_nul(br#"{"a": "\\u0000"}"#),
+            "an escaped backslash, then text"
+        );
+        assert!(!has_escaped_nul(br#"{"a": "u0000"}"#));
+        assert!(matches!(
+            parse_json::<serde_json::Value>(br#"{"email": "a\u0000@b.com"}"#),
+            Err(ApiError::Validation(_))
+        ));
     }
 
     #[test]

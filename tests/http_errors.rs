@@ -194,3 +194,33 @@ async fn housekeeping_forgets_old_idempotency_keys() {
         ["new"]
     );
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_not_a_500() {
+    let app = TestApp::spawn().await;
+    for (path, body) in [
+        (
+            "/v1/auth/login",
+            r#"{"email": "a\u0000@b.com", "password": "x"}"#,
+        ),
+        (
+            "/v1/auth/register",
+            r#"{"email": "a@b.com", "password": "a long password!", "full_name": "A\u0000",
+                "organisation": {"kind": "buyer", "name": "B", "country_code": "CN"}}"#,
+        ),
+    ] {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem_fields(&assert_problem(res, 422).await),
+            ["body"],
+            "{path}"
+        );
+    }
+}

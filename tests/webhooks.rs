@@ -187,3 +187,37 @@ async fn endpoint_registration_is_validated() {
         .await;
     assert_problem(res, 409).await;
 }
+
+#[tokio::test]
+async fn the_endpoint_limit_holds_under_concurrency() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login_as(Role::Buyer).await;
+    let bodies: Vec<Value> = (0..10)
+        .map(|i| json!({"url": format!("http://127.0.0.1:9/{i}")}))
+        .collect();
+    let requests = bodies
+        .iter()
+        .map(|body| app.post_json("/v1/webhooks", body, Some(&buyer.token)));
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
+    let listed: Value = app
+        .get("/v1/webhooks", Some(&buyer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 5);
+}

@@ -29,57 +29,64 @@ type DeliveryRow = (
 );
 type AttemptRow = (Uuid, i32, DateTime<Utc>, Option<i32>, Option<String>, i32);
 
-/// Checks an endpoint URL: absolute http(s), no credentials, https outside dev mode.
+/// Checks an endpoint URL: absolute http(s), no credentials, https outside dev mode; in
+/// production the host, as the HTTP client will understand it, must not be internal.
 pub fn parse_url(raw: &str, mode: Mode) -> Result<String, String> {
-    let url = raw.trim();
-    let rest = if let Some(r) = url.strip_prefix("https://") {
-        r
-    } else if let Some(r) = url.strip_prefix("http://") {
-        if mode == Mode::Production {
-            return Err("must use https".into());
-        }
-        r
-    } else {
-        return Err("must be an absolute http(s) URL".into());
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty()
-        || host.contains('@')
-        || host.contains(char::is_whitespace)
-        || url.len() > 2000
-    {
-        return Err("must name a host, without credentials".into());
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("must be at most 2000 characters".into());
     }
-    if mode == Mode::Production && is_internal_host(host) {
+    // `https:///x` would be read as host `x`; require the host where it is written.
+    if raw
+        .split_once("://")
+        .is_none_or(|(_, rest)| rest.starts_with('/'))
+    {
+        return Err("must be an absolute http(s) URL with a host".into());
+    }
+    let url = url::Url::parse(raw).map_err(|_| "must be an absolute http(s) URL".to_owned())?;
+    match url.scheme() {
+        "https" => {}
+        "http" if mode == Mode::Dev => {}
+        "http" => return Err("must use https".into()),
+        _ => return Err("must be an absolute http(s) URL".into()),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    let host = url.host().ok_or_else(|| "must name a host".to_owned())?;
+    if mode == Mode::Production && is_internal_host(&host) {
         return Err("must not point at a local or private address".into());
     }
-    Ok(url.to_owned())
+    Ok(url.to_string())
 }
 
-/// Loopback, private, link-local and unspecified addresses, and `localhost`: refused in
-/// production so endpoints cannot be used to reach internal services. (Names that resolve to
-/// such addresses are not caught here; the delivery network must not route to them.)
-fn is_internal_host(host_port: &str) -> bool {
-    use std::net::IpAddr;
-    let host = match host_port.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+/// Loopback, private, shared (CGNAT), link-local and unspecified addresses (IPv4-mapped IPv6
+/// included) and `localhost`: refused in production so endpoints cannot reach internal
+/// services. Names that resolve to such addresses are not caught here.
+fn is_internal_host(host: &url::Host<&str>) -> bool {
+    use std::net::Ipv4Addr;
+    let v4 = |ip: Ipv4Addr| {
+        let [a, b, ..] = ip.octets();
+        ip.is_loopback()
+            || ip.is_private()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || a == 0
+            || (a == 100 && (64..128).contains(&b))
     };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
         }
-        Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback()
+        url::Host::Ipv4(ip) => v4(*ip),
+        url::Host::Ipv6(ip) => {
+            ip.to_ipv4_mapped().is_some_and(v4)
+                || ip.is_loopback()
                 || ip.is_unspecified()
                 || (ip.segments()[0] & 0xfe00) == 0xfc00
                 || (ip.segments()[0] & 0xffc0) == 0xfe80
         }
-        Err(_) => false,
     }
 }
 
@@ -129,6 +136,13 @@ pub async fn create(
     let org = principal.organisation_id;
     let row = conn
         .transaction(async |conn| {
+            // Serialise registrations of one organisation so the limit holds under concurrency.
+            let home: String = organisations::table
+                .find(org)
+                .select(organisations::home_jurisdiction)
+                .for_update()
+                .first(conn)
+                .await?;
             let count: i64 = webhook_endpoints::table
                 .filter(webhook_endpoints::organisation_id.eq(org))
                 .filter(webhook_endpoints::active)
@@ -140,11 +154,6 @@ pub async fn create(
                     "at most {MAX_ENDPOINTS} active endpoints per organisation"
                 )));
             }
-            let home: String = organisations::table
-                .find(org)
-                .select(organisations::home_jurisdiction)
-                .first(conn)
-                .await?;
             diesel::insert_into(webhook_endpoints::table)
                 .values((
                     webhook_endpoints::id.eq(id),
@@ -421,6 +430,11 @@ mod tests {
             "https://localhost:9000/x",
             "https://[::1]/x",
             "https://[fd00::1]:443/x",
+            "https://2130706433/h",
+            "https://0x7f.1/h",
+            "https://127.0.0.1\\.example.com/h",
+            "https://[::ffff:127.0.0.1]/h",
+            "https://100.64.0.1/h",
         ] {
             assert!(parse_url(internal, Mode::Production).is_err(), "{internal}");
             assert!(parse_url(internal, Mode::Dev).is_ok(), "{internal}");
