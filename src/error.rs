@@ -275,3 +275,57 @@ impl Validator {
         }
     }
 }
+
+/// Error answers of every operation that needs an access token (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum AuthErrors {
+    /// Missing, malformed, expired or forged access token.
+    #[response(
+        status = 401,
+        description = "Missing, malformed, expired or forged access token",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// The caller's role may not do this.
+    #[response(
+        status = 403,
+        description = "The caller's role may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+}
+
+/// Error answers of every operation that takes a JSON body (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum JsonErrors {
+    /// The body is not valid JSON.
+    #[response(
+        status = 400,
+        description = "The body is not valid JSON",
+        content_type = "application/problem+json"
+    )]
+    Malformed(Problem),
+    /// The body is larger than the configured limit.
+    #[response(
+        status = 413,
+        description = "The body is larger than the configured limit",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// The body is not `application/json`.
+    #[response(
+        status = 415,
+        description = "The body is not application/json",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    /// Invalid fields, listed in `errors`.
+    #[response(
+        status = 422,
+        description = "Invalid fields, listed in errors",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+}

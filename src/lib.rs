@@ -101,6 +101,36 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    describe_responses(api)
+}
+
+/// Responses declared without a description get the status's reason phrase: OpenAPI requires
+/// one on every response.
+fn describe_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            for (code, response) in op.responses.responses.iter_mut() {
+                if let utoipa::openapi::RefOr::T(r) = response
+                    && r.description.is_empty()
+                {
+                    r.description = code
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
+                        .and_then(|c| c.canonical_reason())
+                        .unwrap_or("Response")
+                        .to_owned();
+                }
+            }
+        }
+    }
     api
 }
 
@@ -139,13 +169,14 @@ impl Application {
         start_up(&state).await;
         let tasks = background_tasks(&state);
         let metrics = Arc::new(Metrics::new()?);
-        let route_table = web::Data::new(RouteTable::from_openapi(&openapi()));
+        let api = openapi();
+        let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let workers = state.config.workers;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             let metrics_for_scrape = metrics.clone();
             let state_for_scrape = app_state.clone();
-            let (app, api) = App::new()
+            let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(app_state.clone())
@@ -154,7 +185,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .configure(routes)
                 .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .route(
                     "/docs",
                     web::get().to(|| async {

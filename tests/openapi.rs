@@ -59,3 +59,31 @@ fn the_cli_check_fails_on_a_stale_file() {
     assert!(check.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_operation_documents_its_error_answers() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&exportbridge::openapi_json().unwrap()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |code: &str| responses.contains_key(code);
+            if op.get("security").is_some() && !has("401") {
+                missing.push(format!("{method} {path}: 401"));
+            }
+            let json_body = op["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            if json_body && !(has("400") && has("415") && has("422")) {
+                missing.push(format!("{method} {path}: 400/415/422"));
+            }
+            for (code, response) in responses {
+                if response["description"].as_str().is_none_or(str::is_empty) {
+                    missing.push(format!("{method} {path}: {code} has no description"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented answers: {missing:#?}");
+}

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::api::*;
 use super::{Principal, Role, service};
 use crate::AppState;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, Json};
 use crate::idempotency::{self, Created, RequestIdentity};
 
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     tag = "auth",
     request_body = RegisterRequest,
     responses(
+        JsonErrors,
         (status = 201, description = "Registered; log in next", body = MeResponse,
          headers(("Location" = String, description = "/v1/me"))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -49,6 +50,7 @@ async fn register(
     tag = "auth",
     request_body = LoginRequest,
     responses(
+        JsonErrors,
         (status = 200, body = TokenResponse),
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
@@ -69,6 +71,7 @@ async fn login(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
+        JsonErrors,
         (status = 200, body = TokenResponse),
         (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
     )
@@ -87,7 +90,7 @@ async fn refresh(
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Logged out"))
+    responses(JsonErrors, (status = 204, description = "Logged out"))
 )]
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {
@@ -101,6 +104,7 @@ async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiRe
     tag = "auth",
     security(("bearer" = [])),
     responses(
+        AuthErrors,
         (status = 200, body = MeResponse),
         (status = 401, body = Problem, content_type = "application/problem+json"),
     )
@@ -118,6 +122,8 @@ async fn me(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::
     request_body = CreateUserRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
+        AuthErrors,
+        JsonErrors,
         (status = 201, body = UserView, headers(("Location" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -158,6 +164,7 @@ async fn create_user(
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
+        AuthErrors,
         (status = 200, body = UserView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -11,7 +11,7 @@ use super::api::*;
 use super::{service, storage};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, IfMatch, Json, Page, PageParams, etag};
 use crate::observability::RequestId;
 
@@ -48,6 +48,7 @@ fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
     request_body = ProfileRequest,
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile being replaced; required once it exists")),
     responses(
+        JsonErrors,
         (status = 200, description = "Replaced", body = SellerProfile, headers(("ETag" = String))),
         (status = 201, description = "Created as a draft", body = SellerProfile,
          headers(("Location" = String, description = "/v1/sellers/{id}"), ("ETag" = String))),
@@ -115,6 +116,7 @@ async fn get_own_profile(
     request_body = PayoutAccountRequest,
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
     responses(
+        JsonErrors,
         (status = 200, body = PayoutAccountSummary),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),

@@ -9,7 +9,7 @@ use super::schedules::{self, FeeScheduleView, NewFeeSchedule};
 use super::service;
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, AuthErrors, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, Json, Page, PageParams};
 use crate::idempotency::{self, Created, RequestIdentity};
 
@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     request_body = CreateEstimate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
+        AuthErrors,
+        JsonErrors,
         (status = 201, body = Estimate, headers(("Location" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -84,6 +86,7 @@ async fn create_estimate(
     security(("bearer" = [])),
     params(PageParams),
     responses(
+        AuthErrors,
         (status = 200, body = Page<Estimate>),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -107,6 +110,7 @@ async fn list_estimates(
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
+        AuthErrors,
         (status = 200, body = Estimate),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -128,7 +132,7 @@ async fn get_estimate(
 #[utoipa::path(
     tag = "settlement",
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<FeeScheduleView>))
+    responses(AuthErrors, (status = 200, body = Vec<FeeScheduleView>))
 )]
 #[get("/settlement/fee-schedules")]
 async fn list_fee_schedules(
@@ -143,7 +147,7 @@ async fn list_fee_schedules(
 #[utoipa::path(
     tag = "settlement",
     security(("bearer" = [])),
-    responses((status = 200, body = FeeScheduleView))
+    responses(AuthErrors, (status = 200, body = FeeScheduleView))
 )]
 #[get("/settlement/fee-schedules/current")]
 async fn current_fee_schedule(
@@ -163,6 +167,7 @@ async fn current_fee_schedule(
     security(("bearer" = [])),
     params(("version" = i32, Path)),
     responses(
+        AuthErrors,
         (status = 200, body = FeeScheduleView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
@@ -186,6 +191,8 @@ async fn get_fee_schedule(
     security(("bearer" = [])),
     request_body = NewFeeSchedule,
     responses(
+        AuthErrors,
+        JsonErrors,
         (status = 201, body = FeeScheduleView, headers(("Location" = String))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -213,7 +220,7 @@ async fn create_fee_schedule(
 #[utoipa::path(
     tag = "fx",
     security(("bearer" = [])),
-    responses((status = 200, body = RatesView))
+    responses(AuthErrors, (status = 200, body = RatesView))
 )]
 #[get("/fx/rates")]
 async fn get_rates(
@@ -240,6 +247,8 @@ async fn get_rates(
     security(("bearer" = [])),
     request_body = PostRates,
     responses(
+        AuthErrors,
+        JsonErrors,
         (status = 201, body = RatesCreated, headers(("Location" = String))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -271,6 +280,7 @@ async fn post_rates(
     tag = "fx",
     security(("bearer" = [])),
     responses(
+        AuthErrors,
         (status = 200, description = "The fetch ran; see last_error for its outcome", body = FeedStatus),
         (status = 409, description = "No feed is configured", body = Problem, content_type = "application/problem+json"),
     )

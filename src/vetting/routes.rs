@@ -7,7 +7,7 @@ use super::api::*;
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, Json, PageParams};
 use crate::observability::RequestId;
 use crate::sellers::service::{Action, Actor};
@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     request_body = NewVettingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
+        JsonErrors,
         (status = 201, body = VettingBody, headers(("Location" = String, description = "/v1/vetting-bodies/{id}"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -279,6 +280,7 @@ async fn get_checklist(
     params(("seller_id" = Uuid, Path), ("item_code" = String, Path)),
     request_body = TickRequest,
     responses(
+        JsonErrors,
         (status = 200, body = Checklist),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -315,6 +317,7 @@ async fn tick(
     params(("seller_id" = Uuid, Path)),
     request_body = DecisionRequest,
     responses(
+        JsonErrors,
         (status = 200, body = DecisionOutcome),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a vetting officer (e.g. the seller itself)", body = Problem, content_type = "application/problem+json"),
@@ -353,6 +356,7 @@ async fn decide(
     params(("seller_id" = Uuid, Path)),
     request_body = StatusChangeRequest,
     responses(
+        JsonErrors,
         (status = 200, body = DecisionOutcome),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -380,6 +384,7 @@ async fn suspend(
     params(("seller_id" = Uuid, Path)),
     request_body = StatusChangeRequest,
     responses(
+        JsonErrors,
         (status = 200, body = DecisionOutcome),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),

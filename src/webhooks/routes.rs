@@ -7,7 +7,7 @@ use super::api::*;
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
 use crate::http::{Json, Page, PageParams};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -24,6 +24,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     security(("bearer" = [])),
     request_body = NewEndpoint,
     responses(
+        AuthErrors,
+        JsonErrors,
         (status = 201, body = CreatedEndpoint, headers(("Location" = String))),
         (status = 409, description = "Too many endpoints", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -43,7 +45,11 @@ async fn create_endpoint(
 }
 
 /// Your organisation's active endpoints.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<Endpoint>)))]
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    responses(AuthErrors, (status = 200, body = Vec<Endpoint>))
+)]
 #[get("/webhooks")]
 async fn list_endpoints(
     state: web::Data<AppState>,
@@ -58,7 +64,11 @@ async fn list_endpoints(
     tag = "webhooks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        AuthErrors,
+        (status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[delete("/webhooks/{id}")]
 async fn delete_endpoint(
@@ -76,7 +86,11 @@ async fn delete_endpoint(
     tag = "webhooks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 202, description = "Queued"), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        AuthErrors,
+        (status = 202, description = "Queued"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/webhooks/{id}/ping")]
 async fn ping_endpoint(
@@ -94,7 +108,12 @@ async fn ping_endpoint(
     tag = "webhooks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Page<Delivery>), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        AuthErrors,
+        (status = 200, body = Page<Delivery>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/webhooks/{id}/deliveries")]
 async fn list_deliveries(
