@@ -156,6 +156,43 @@ fn label_ok(label: &str) -> bool {
 }
 
 /// Checks a new body; every problem is reported at once.
+/// Checks a template list (checklist items or reason codes): its length, and per entry a
+/// valid, unique code and a label.
+fn check_entries<'a>(
+    v: &mut Validator,
+    field: &str,
+    unit: &str,
+    entries: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+) {
+    if entries.len() == 0 || entries.len() > MAX_TEMPLATE_ITEMS {
+        v.push(field, "length", format!("1 to {MAX_TEMPLATE_ITEMS} {unit}"));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, (code, label)) in entries.enumerate() {
+        if !code_ok(code) {
+            v.push(
+                &format!("{field}[{i}].code"),
+                "invalid",
+                "lower-case letters, digits and _, starting with a letter, at most 64",
+            );
+        } else if seen.contains(&code) {
+            v.push(
+                &format!("{field}[{i}].code"),
+                "duplicate",
+                "codes are unique",
+            );
+        }
+        seen.push(code);
+        if !label_ok(label) {
+            v.push(
+                &format!("{field}[{i}].label"),
+                "invalid",
+                "1 to 200 characters",
+            );
+        }
+    }
+}
+
 pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
     let mut v = Validator::new();
     let name = req.name.trim().to_owned();
@@ -198,69 +235,23 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
         v.push("sla_hours", "out_of_range", "1 to 2160");
     }
     let checklist = req.checklist.unwrap_or_else(default_checklist);
-    if checklist.is_empty() || checklist.len() > MAX_TEMPLATE_ITEMS {
-        v.push(
-            "checklist",
-            "length",
-            format!("1 to {MAX_TEMPLATE_ITEMS} items"),
-        );
-    }
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, it) in checklist.iter().enumerate() {
-        if !code_ok(&it.code) {
-            v.push(
-                &format!("checklist[{i}].code"),
-                "invalid",
-                "lower-case letters, digits and _, starting with a letter, at most 64",
-            );
-        } else if seen.contains(&it.code.as_str()) {
-            v.push(
-                &format!("checklist[{i}].code"),
-                "duplicate",
-                "codes are unique",
-            );
-        }
-        seen.push(&it.code);
-        if !label_ok(&it.label) {
-            v.push(
-                &format!("checklist[{i}].label"),
-                "invalid",
-                "1 to 200 characters",
-            );
-        }
-    }
+    check_entries(
+        &mut v,
+        "checklist",
+        "items",
+        checklist
+            .iter()
+            .map(|it| (it.code.as_str(), it.label.as_str())),
+    );
     let reason_codes = req.reason_codes.unwrap_or_else(default_reason_codes);
-    if reason_codes.is_empty() || reason_codes.len() > MAX_TEMPLATE_ITEMS {
-        v.push(
-            "reason_codes",
-            "length",
-            format!("1 to {MAX_TEMPLATE_ITEMS} codes"),
-        );
-    }
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, r) in reason_codes.iter().enumerate() {
-        if !code_ok(&r.code) {
-            v.push(
-                &format!("reason_codes[{i}].code"),
-                "invalid",
-                "lower-case letters, digits and _, starting with a letter, at most 64",
-            );
-        } else if seen.contains(&r.code.as_str()) {
-            v.push(
-                &format!("reason_codes[{i}].code"),
-                "duplicate",
-                "codes are unique",
-            );
-        }
-        seen.push(&r.code);
-        if !label_ok(&r.label) {
-            v.push(
-                &format!("reason_codes[{i}].label"),
-                "invalid",
-                "1 to 200 characters",
-            );
-        }
-    }
+    check_entries(
+        &mut v,
+        "reason_codes",
+        "codes",
+        reason_codes
+            .iter()
+            .map(|r| (r.code.as_str(), r.label.as_str())),
+    );
     v.finish()?;
     Ok(CheckedBody {
         name,
