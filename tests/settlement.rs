@@ -12,6 +12,15 @@ async fn estimate(app: &TestApp, who: &Session, body: Value) -> reqwest::Respons
         .await
 }
 
+/// The entry for `currency` in a list of rates (`rates` of an estimate, `inr_mid` of /fx/rates).
+fn rate_of<'a>(list: &'a Value, currency: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["currency"] == currency)
+        .unwrap()
+}
+
 fn usd_10k() -> Value {
     json!({"buyer_country": "CN", "direction": "buyer_pays",
            "amount": {"amount": "10000.00", "currency": "USD"}, "charge_bearer": "SHA"})
@@ -67,12 +76,7 @@ async fn an_estimate_prices_every_route_and_can_be_fetched_unchanged() {
     assert!(upi[0]["pricing"].is_null());
     assert!(upi[0]["reasons"][0].as_str().unwrap().contains("B2B"));
     // The rates used, with their age.
-    let usd = body["rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "USD")
-        .unwrap();
+    let usd = rate_of(&body["rates"], "USD");
     assert_eq!(usd["inr_per_unit"], "84.00");
     assert_eq!(usd["stale"], false);
     assert!(body["warnings"].as_array().unwrap().is_empty());
@@ -99,12 +103,7 @@ async fn cny_goes_through_usd_and_all_bearers_are_priced() {
     .await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
-    let cny = body["rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "CNY")
-        .unwrap();
+    let cny = rate_of(&body["rates"], "CNY");
     assert_eq!(cny["derivation"], "cross_via_usd");
     let bearers: std::collections::BTreeSet<String> = body["routes"]
         .as_array()
@@ -391,13 +390,7 @@ async fn the_fx_feed_is_fetched_and_failures_keep_the_last_good_rates() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(stub.hits() >= 1);
-    let usd = rates["inr_mid"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "USD")
-        .unwrap()
-        .clone();
+    let usd = rate_of(&rates["inr_mid"], "USD");
     assert_eq!(usd["inr_per_unit"], "83.75");
     assert!(usd["sources"][0].as_str().unwrap().starts_with("feed:"));
     let good: Value = estimate(&app, &seller, usd_10k())
@@ -429,15 +422,7 @@ async fn the_fx_feed_is_fetched_and_failures_keep_the_last_good_rates() {
         .json()
         .await
         .unwrap();
-    let inr_per_usd = |e: &Value| {
-        e["rates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["currency"] == "USD")
-            .unwrap()["inr_per_unit"]
-            .clone()
-    };
+    let inr_per_usd = |e: &Value| rate_of(&e["rates"], "USD")["inr_per_unit"].clone();
     assert_eq!(inr_per_usd(&during), inr_per_usd(&good));
     assert_eq!(
         during["routes"][0]["pricing"]["net_inr"],
@@ -480,13 +465,7 @@ async fn the_fx_feed_is_fetched_and_failures_keep_the_last_good_rates() {
         .json()
         .await
         .unwrap();
-    let usd = rates["inr_mid"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "USD")
-        .unwrap()
-        .clone();
+    let usd = rate_of(&rates["inr_mid"], "USD");
     assert_eq!(usd["inr_per_unit"], "83.75");
 
     // Recovery: a good feed clears the failure count and new rates apply.
@@ -505,13 +484,7 @@ async fn the_fx_feed_is_fetched_and_failures_keep_the_last_good_rates() {
         .await
         .unwrap();
     assert!(after["warnings"].as_array().unwrap().is_empty());
-    let usd = after["rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "USD")
-        .unwrap()
-        .clone();
+    let usd = rate_of(&after["rates"], "USD");
     assert_eq!(usd["inr_per_unit"], "84.10");
 }
 
@@ -534,13 +507,7 @@ async fn old_rates_carry_a_staleness_warning() {
         .json()
         .await
         .unwrap();
-    let usd = body["rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["currency"] == "USD")
-        .unwrap()
-        .clone();
+    let usd = rate_of(&body["rates"], "USD");
     assert_eq!(usd["stale"], true);
     assert!(usd["age_seconds"].as_i64().unwrap() >= 7200);
     let warnings = body["warnings"].as_array().unwrap();
