@@ -42,6 +42,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Schedule and rates for estimates, cached briefly.
     pub pricing: settlement::cache::PricingCache,
+    /// Group commit of stored estimates.
+    pub estimates: settlement::writer::EstimateWriter,
 }
 
 #[derive(OpenApi)]
@@ -164,6 +166,7 @@ impl Application {
             stores: Stores::from_config(&config)?,
             jwt: JwtKeys::from_config(&config)?,
             pricing: Default::default(),
+            estimates: Default::default(),
             config,
         });
         start_up(&state).await;
@@ -253,11 +256,17 @@ async fn start_up(state: &web::Data<AppState>) {
 
 /// Workers that run beside the HTTP server until it stops.
 fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
+    let mut tasks: Vec<_> = state
+        .estimates
+        .spawn(state.stores.platform.clone())
+        .into_iter()
+        .collect();
+    tasks.extend([
         tokio::spawn(settlement::run_fx_fetcher(state.clone().into_inner())),
         tokio::spawn(webhooks::worker::run(state.clone().into_inner())),
         tokio::spawn(maintenance::run(state.clone().into_inner())),
         // Approval expiry: once at start-up, then hourly.
         tokio::spawn(vetting::service::run_expiry(state.clone().into_inner())),
-    ]
+    ]);
+    tasks
 }

@@ -276,12 +276,39 @@ impl Money {
 impl fmt::Display for Money {
     /// `USD 9975.00`, `JPY 1500`, `KWD 1.250`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.currency, self.to_decimal())
+        write!(f, "{} {}", self.currency, MajorUnits(*self))
+    }
+}
+
+/// The amount in major units with exactly the currency's decimals ("9975.00", "1500",
+/// "-0.05"): what [`Money::to_decimal`] prints, written from the integer without a `Decimal`
+/// (answers carry hundreds of amounts).
+struct MajorUnits(Money);
+
+impl fmt::Display for MajorUnits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Money { minor, currency } = self.0;
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        match currency.exponent() {
+            0 => write!(f, "{sign}{abs}"),
+            exp => {
+                let per = 10_u64.pow(exp);
+                let width = exp as usize;
+                write!(f, "{sign}{}.{:0width$}", abs / per, abs % per)
+            }
+        }
+    }
+}
+
+impl Serialize for MajorUnits {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
 /// Wire form of [`Money`].
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[schema(as = Money)]
 struct MoneyRepr {
     /// ISO 4217 currency code.
@@ -293,17 +320,19 @@ struct MoneyRepr {
     /// Amount in integer minor units (output only; ignored on input).
     #[serde(default, skip_deserializing)]
     #[schema(read_only)]
+    #[allow(dead_code)] // for the schema; `Serialize for Money` writes it
     minor: i64,
 }
 
 impl Serialize for Money {
+    /// As [`MoneyRepr`], field for field.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        MoneyRepr {
-            currency: self.currency,
-            amount: self.to_decimal(),
-            minor: self.minor,
-        }
-        .serialize(serializer)
+        use serde::ser::SerializeStruct;
+        let mut repr = serializer.serialize_struct("MoneyRepr", 3)?;
+        repr.serialize_field("currency", &self.currency)?;
+        repr.serialize_field("amount", &MajorUnits(*self))?;
+        repr.serialize_field("minor", &self.minor)?;
+        repr.end()
     }
 }
 
@@ -333,6 +362,40 @@ impl ToSchema for Money {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn major_units_print_as_the_decimal_does() {
+        for code in ["INR", "JPY", "KWD"] {
+            let currency = CurrencyCode::parse(code).unwrap();
+            for minor in [
+                0,
+                1,
+                -1,
+                5,
+                -5,
+                99,
+                100,
+                101,
+                -100,
+                123_456,
+                -987_654_321,
+                i64::MAX,
+                i64::MIN,
+            ] {
+                let m = Money { minor, currency };
+                assert_eq!(
+                    MajorUnits(m).to_string(),
+                    m.to_decimal().to_string(),
+                    "{code} {minor}"
+                );
+                let wire = serde_json::to_value(m).unwrap();
+                assert_eq!(wire["amount"], m.to_decimal().to_string());
+                assert_eq!(wire["minor"], minor);
+                assert_eq!(wire["currency"], code);
+            }
+        }
+    }
+
     use rust_decimal_macros::dec;
 
     fn ccy(s: &str) -> CurrencyCode {

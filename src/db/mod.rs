@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -60,7 +62,13 @@ impl Stores {
 }
 
 fn pool(url: &DatabaseUrl, size: usize) -> Result<PgPool, String> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.0.clone());
+    // `Fast` recycling: a connection handed out again is not pinged with `SELECT 1` first
+    // (the default costs a round trip on every checkout). One broken by a server restart
+    // fails the request that finds it and is then discarded (diesel marks it broken).
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.0.clone(), config);
     Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(Duration::from_secs(10)))

@@ -6,11 +6,11 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use diesel_async::AsyncPgConnection;
 
 use super::engine::FeeSchedule;
 use super::fx::{self, FeedStatus, RateSnapshot};
 use super::schedules::{self, ScheduleRef};
+use crate::db::PgPool;
 use crate::error::ApiResult;
 
 const TTL: Duration = Duration::from_secs(2);
@@ -29,21 +29,19 @@ pub struct PricingCache {
 }
 
 impl PricingCache {
-    pub async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        feed_url: Option<&str>,
-    ) -> ApiResult<Arc<PricingData>> {
+    /// The cached data, or fresh data read from `pool` once the cache is stale.
+    pub async fn get(&self, pool: &PgPool, feed_url: Option<&str>) -> ApiResult<Arc<PricingData>> {
         if let Ok(slot) = self.slot.read()
             && let Some((loaded, data)) = slot.as_ref()
             && loaded.elapsed() < TTL
         {
             return Ok(data.clone());
         }
-        let (schedule_ref, schedule) = schedules::in_force(conn, Utc::now()).await?;
-        let rates = fx::latest(conn).await?;
+        let mut conn = pool.get().await?;
+        let (schedule_ref, schedule) = schedules::in_force(&mut conn, Utc::now()).await?;
+        let rates = fx::latest(&mut conn).await?;
         let feed = match feed_url {
-            Some(url) => fx::feed_status(conn, url).await?,
+            Some(url) => fx::feed_status(&mut conn, url).await?,
             None => None,
         };
         let data = Arc::new(PricingData {

@@ -812,9 +812,9 @@ pub fn estimate(
         }
     }
     match target {
-        Target::BuyerPays(_) => sort_by_net(&mut out),
+        Target::BuyerPays(_) => out.sort_by(by_net),
         // Every route nets (about) the target: the cheapest for the buyer is best.
-        Target::SellerReceives { .. } => sort_cheapest_for_buyer(&mut out),
+        Target::SellerReceives { .. } => out.sort_by(cheapest_for_buyer),
     }
     Ok(out)
 }
@@ -1549,7 +1549,8 @@ impl Pricer<'_> {
     /// exceed the cap.
     ///
     /// An analytic guess (target at mid, corrected by the cost seen at the
-    /// guess), then a bracket that grows geometrically, then bisection over
+    /// guess), then a bracket that grows geometrically from one minor unit
+    /// (the corrected guess is usually a few units off), then bisection over
     /// minor units. The invariant `net(lo) < target ≤ net(hi)` makes the
     /// answer locally minimal even where GST rounding makes the net dip.
     fn search(
@@ -1613,7 +1614,7 @@ impl Pricer<'_> {
             hi = guess;
             hi_p = g;
             // Walk down until the net falls below the target (0 = sentinel).
-            let mut step: i64 = (guess / 1000).max(1);
+            let mut step: i64 = 1;
             loop {
                 let cand = hi.saturating_sub(step).max(0);
                 let p = if cand == 0 { None } else { eval(cand)? };
@@ -1628,7 +1629,7 @@ impl Pricer<'_> {
             }
         } else {
             lo = guess;
-            let mut step: i64 = (guess / 1000).max(1);
+            let mut step: i64 = 1;
             loop {
                 if lo >= max_minor {
                     return Ok(None);
@@ -1689,69 +1690,65 @@ fn ineligible_last(a: &RouteEstimate, b: &RouteEstimate) -> std::cmp::Ordering {
     b.usable().cmp(&a.usable())
 }
 
-/// Sorts by net INR, highest first; ties by lower total cost, then id.
+/// By net INR, highest first; ties by lower total cost, then id.
 /// Ineligible routes last (by id).
-pub fn sort_by_net(routes: &mut [RouteEstimate]) {
-    routes.sort_by(|a, b| {
-        ineligible_last(a, b)
-            .then_with(|| match (&a.pricing, &b.pricing) {
-                (Some(pa), Some(pb)) => pb
-                    .net_inr
-                    .minor
-                    .cmp(&pa.net_inr.minor)
-                    .then(pa.total_cost_inr.minor.cmp(&pb.total_cost_inr.minor)),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
+pub fn by_net(a: &RouteEstimate, b: &RouteEstimate) -> std::cmp::Ordering {
+    ineligible_last(a, b)
+        .then_with(|| match (&a.pricing, &b.pricing) {
+            (Some(pa), Some(pb)) => pb
+                .net_inr
+                .minor
+                .cmp(&pa.net_inr.minor)
+                .then(pa.total_cost_inr.minor.cmp(&pb.total_cost_inr.minor)),
+            _ => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Sorts by what the buyer pays (INR at mid), lowest first; ties by lower
+/// By what the buyer pays (INR at mid), lowest first; ties by lower
 /// total cost, then higher net. Ineligible routes last.
-pub fn sort_cheapest_for_buyer(routes: &mut [RouteEstimate]) {
-    routes.sort_by(|a, b| {
-        ineligible_last(a, b)
-            .then_with(|| match (&a.pricing, &b.pricing) {
-                (Some(pa), Some(pb)) => pa
-                    .buyer_pays_total_inr_at_mid
-                    .minor
-                    .cmp(&pb.buyer_pays_total_inr_at_mid.minor)
-                    .then(pa.total_cost_inr.minor.cmp(&pb.total_cost_inr.minor))
-                    .then(pb.net_inr.minor.cmp(&pa.net_inr.minor)),
-                _ => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
+pub fn cheapest_for_buyer(a: &RouteEstimate, b: &RouteEstimate) -> std::cmp::Ordering {
+    ineligible_last(a, b)
+        .then_with(|| match (&a.pricing, &b.pricing) {
+            (Some(pa), Some(pb)) => pa
+                .buyer_pays_total_inr_at_mid
+                .minor
+                .cmp(&pb.buyer_pays_total_inr_at_mid.minor)
+                .then(pa.total_cost_inr.minor.cmp(&pb.total_cost_inr.minor))
+                .then(pb.net_inr.minor.cmp(&pa.net_inr.minor)),
+            _ => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Sorts by worst-case then best-case arrival, then higher net. Ineligible
+/// By worst-case then best-case arrival, then higher net. Ineligible
 /// routes (and routes without a window) last.
-pub fn sort_fastest(routes: &mut [RouteEstimate]) {
+pub fn fastest(a: &RouteEstimate, b: &RouteEstimate) -> std::cmp::Ordering {
     let key = |r: &RouteEstimate| r.arrival.map(|w| (w.max_hours, w.min_hours));
-    routes.sort_by(|a, b| {
-        ineligible_last(a, b)
-            .then_with(|| match (key(a), key(b)) {
-                (Some(ka), Some(kb)) => ka.cmp(&kb),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| b.net_inr().cmp(&a.net_inr()))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    ineligible_last(a, b)
+        .then_with(|| match (key(a), key(b)) {
+            (Some(ka), Some(kb)) => ka.cmp(&kb),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| b.net_inr().cmp(&a.net_inr()))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
-/// The three orders as lists of route ids.
+type RouteOrder = fn(&RouteEstimate, &RouteEstimate) -> std::cmp::Ordering;
+
+/// The three orders as lists of route ids (routes are compared in place, not copied).
 pub fn rankings(routes: &[RouteEstimate]) -> Rankings {
-    let ids = |sort: fn(&mut [RouteEstimate])| {
-        let mut v = routes.to_vec();
-        sort(&mut v);
-        v.into_iter().map(|r| r.id).collect()
+    let ids = |order: RouteOrder| {
+        let mut v: Vec<&RouteEstimate> = routes.iter().collect();
+        v.sort_by(|a, b| order(a, b));
+        v.into_iter().map(|r| r.id.clone()).collect()
     };
     Rankings {
-        by_net_inr: ids(sort_by_net),
-        cheapest_for_buyer: ids(sort_cheapest_for_buyer),
-        fastest: ids(sort_fastest),
+        by_net_inr: ids(by_net),
+        cheapest_for_buyer: ids(cheapest_for_buyer),
+        fastest: ids(fastest),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fx;
 pub mod routes;
 pub mod schedules;
 pub mod service;
+pub mod writer;
 
 use std::sync::Arc;
 

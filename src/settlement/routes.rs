@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiResult, AuthErrors, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, Json, Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::idempotency::RequestIdentity;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_estimate)
@@ -54,28 +54,15 @@ async fn create_estimate(
     req: HttpRequest,
     body: Json<CreateEstimate>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.stores.platform().await?;
+    let Json { value, fingerprint } = body;
     let identity = RequestIdentity {
         user_id: principal.user_id,
         key: &key,
         method: "POST",
         path: req.path(),
-        fingerprint: &body.fingerprint,
+        fingerprint: &fingerprint,
     };
-    let request = body.value.clone();
-    let data = state
-        .pricing
-        .get(&mut conn, state.config.fx_feed_url.as_deref())
-        .await?;
-    let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
-        let estimate = service::compute(conn, &state.config, &data, &principal, request).await?;
-        let body = service::store(conn, &principal, &estimate).await?;
-        Ok(Created::from_bytes(
-            format!("/v1/settlement/estimates/{}", estimate.id),
-            body,
-        ))
-    })
-    .await?;
+    let (created, replayed) = service::create(&state, &principal, identity, value).await?;
     Ok(created.into_response(replayed))
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE settlement_estimates ALTER COLUMN response SET STORAGE EXTERNAL;
