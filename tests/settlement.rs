@@ -611,3 +611,137 @@ async fn estimates_are_listed_with_cursor_paging() {
     )
     .await;
 }
+
+/// Estimates posted at once are committed together (group commit): every one is answered 201
+/// only once stored, reads back byte for byte, and stays with its own seller.
+#[tokio::test]
+async fn concurrent_estimates_are_all_stored_and_read_back_unchanged() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let other = app.login_as(Role::Seller).await;
+    let post = |who: &Session, i: u32| {
+        let body = json!({"buyer_country": "CN", "direction": "buyer_pays",
+            "amount": {"amount": format!("{}.00", 5_000 + i), "currency": "USD"},
+            "charge_bearer": "SHA"});
+        app.client
+            .post(app.url("/v1/settlement/estimates"))
+            .bearer_auth(&who.token)
+            .json(&body)
+            .send()
+    };
+    let sent = futures_util::future::join_all(
+        (0..40).map(|i| post(if i % 2 == 0 { &seller } else { &other }, i)),
+    )
+    .await;
+    for (i, res) in sent.into_iter().enumerate() {
+        let res = res.unwrap();
+        assert_eq!(res.status(), 201);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let answered = res.bytes().await.unwrap();
+        let (owner, stranger) = if i % 2 == 0 {
+            (&seller, &other)
+        } else {
+            (&other, &seller)
+        };
+        let read = app.get(&location, Some(&owner.token)).await;
+        assert_eq!(read.status(), 200);
+        assert_eq!(
+            read.bytes().await.unwrap(),
+            answered,
+            "estimate {i} changed"
+        );
+        assert_eq!(
+            app.get(&location, Some(&stranger.token)).await.status(),
+            404
+        );
+    }
+    let mine: Value = app
+        .get("/v1/settlement/estimates?limit=100", Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 20);
+}
+
+/// The writer commits a batch in one statement; a row that cannot be stored (its organisation
+/// is gone) fails alone, and the rest of its batch is stored.
+#[tokio::test]
+async fn a_bad_row_fails_alone_in_its_batch() {
+    use exportbridge::settlement::writer::{EstimateRow, EstimateWriter};
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let created: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schedule_id: uuid::Uuid = created["fee_schedule"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let row = |organisation_id: uuid::Uuid| EstimateRow {
+        id: uuid::Uuid::now_v7(),
+        organisation_id,
+        requested_by: seller.user_id,
+        seller_id: Some(seller.organisation_id),
+        fee_schedule_id: schedule_id,
+        fee_schedule_version: 1,
+        request: json!({"test": true}),
+        response: b"{}".to_vec(),
+        created_at: chrono::Utc::now(),
+        expires_at: chrono::Utc::now(),
+    };
+    let rows: Vec<EstimateRow> = (0..6)
+        .map(|i| {
+            row(if i == 3 {
+                uuid::Uuid::now_v7()
+            } else {
+                seller.organisation_id
+            })
+        })
+        .collect();
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+    let writer = std::sync::Arc::new(EstimateWriter::default());
+    // Queue every row before the writer starts, so they form one batch.
+    let waiting: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.write(r).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let pool = exportbridge::db::Stores::from_config(&app.config)
+        .unwrap()
+        .platform;
+    let task = writer.spawn(pool).unwrap();
+    assert!(
+        writer
+            .spawn(
+                exportbridge::db::Stores::from_config(&app.config)
+                    .unwrap()
+                    .platform
+            )
+            .is_none()
+    );
+    let mut results = Vec::new();
+    for w in waiting {
+        results.push(w.await.unwrap());
+    }
+    task.abort();
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.is_ok(), i != 3, "row {i}: {r:?}");
+    }
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use exportbridge::db::schema::settlement_estimates as se;
+    let stored: i64 = se::table
+        .filter(se::id.eq_any(&ids))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(stored, 5);
+}

@@ -44,17 +44,11 @@ pub struct EstimateRow {
 }
 
 /// Inserts `rows` in one statement (atomic on its own, or part of the caller's transaction).
-/// `home_jurisdiction` is the organisation's. Fails if any row could not be inserted.
+/// `home_jurisdiction` is the organisation's; a row whose organisation is gone fails the
+/// statement (NOT NULL), so a batch is stored whole or not at all.
 pub async fn insert_rows(conn: &mut AsyncPgConnection, rows: &[EstimateRow]) -> ApiResult<()> {
-    let inserted = InsertEstimates::new(rows).execute(conn).await?;
-    if inserted == rows.len() {
-        Ok(())
-    } else {
-        // Only a missing organisation drops a row; the caller's token outlived it.
-        Err(ApiError::Unauthorized(
-            "the organisation of this token no longer exists".into(),
-        ))
-    }
+    InsertEstimates::new(rows).execute(conn).await?;
+    Ok(())
 }
 
 /// The insert as a statement of its own type, so diesel prepares it once per connection
@@ -105,7 +99,7 @@ impl QueryFragment<Pg> for InsertEstimates<'_> {
             "INSERT INTO settlement_estimates (id, organisation_id, requested_by, seller_id, \
              fee_schedule_id, fee_schedule_version, request, response, created_at, expires_at, \
              home_jurisdiction) \
-             SELECT r.id, o.id, r.requested_by, r.seller_id, r.fee_schedule_id, \
+             SELECT r.id, r.organisation_id, r.requested_by, r.seller_id, r.fee_schedule_id, \
              r.fee_schedule_version, r.request, r.response, r.created_at, r.expires_at, \
              o.home_jurisdiction FROM unnest(",
         );
@@ -131,7 +125,7 @@ impl QueryFragment<Pg> for InsertEstimates<'_> {
         out.push_sql(
             "::timestamptz[]) AS r (id, organisation_id, requested_by, seller_id, \
              fee_schedule_id, fee_schedule_version, request, response, created_at, expires_at) \
-             JOIN organisations o ON o.id = r.organisation_id",
+             LEFT JOIN organisations o ON o.id = r.organisation_id",
         );
         Ok(())
     }
