@@ -128,8 +128,8 @@ pub async fn create(
     .await
 }
 
-/// Prices the request; does not store it.
-pub async fn compute(
+/// Prices the request (the caller has checked the role); does not store it.
+async fn compute(
     pool: &PgPool,
     config: &Config,
     data: &PricingData,
