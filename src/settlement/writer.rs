@@ -180,10 +180,8 @@ async fn write_batch(pool: &PgPool, batch: &mut Vec<Job>) {
     let (rows, dones): (Vec<EstimateRow>, Vec<_>) = batch.drain(..).unzip();
     let results: Vec<ApiResult<()>> = match pool.get().await {
         Err(e) => {
-            let message = format!("database pool: {e}");
-            rows.iter()
-                .map(|_| Err(ApiError::Unavailable(message.clone())))
-                .collect()
+            let error = ApiError::from(e);
+            rows.iter().map(|_| Err(error.clone())).collect()
         }
         Ok(mut conn) => match insert_rows(&mut conn, &rows).await {
             Ok(()) => rows.iter().map(|_| Ok(())).collect(),
