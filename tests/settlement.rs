@@ -745,3 +745,37 @@ async fn a_bad_row_fails_alone_in_its_batch() {
         .unwrap();
     assert_eq!(stored, 5);
 }
+
+/// Idempotent estimates naming a seller, four times as many at once as the pool has
+/// connections: none may hold its connection for the key while it waits for another (the
+/// seller lookup, the pricing cache), or the pool deadlocks and every request of every user
+/// waits for it.
+#[tokio::test]
+async fn idempotent_estimates_beyond_the_pool_size_do_not_deadlock_it() {
+    let app = TestApp::spawn_with(|c| c.db_pool_size = 2).await;
+    // No estimate has been made yet, so the burst also fills the pricing cache.
+    let (_, seller) = ready(&app).await;
+    let buyer = app.login_as(Role::Buyer).await;
+    let mut body = usd_10k();
+    body["seller_id"] = json!(seller.organisation_id);
+    let post = |i: usize| {
+        app.client
+            .post(app.url("/v1/settlement/estimates"))
+            .bearer_auth(&buyer.token)
+            .header("Idempotency-Key", format!("burst-{i}"))
+            .json(&body)
+            .send()
+    };
+    let started = std::time::Instant::now();
+    let (sent, me) = tokio::join!(
+        futures_util::future::join_all((0..4 * app.config.db_pool_size).map(post)),
+        app.get("/v1/me", Some(&buyer.token))
+    );
+    for res in sent {
+        let res = res.unwrap();
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    }
+    assert_eq!(me.status(), 200);
+    // The pool's wait timeout is 10 s: a deadlock shows as 503s after it, not as slowness.
+    assert!(started.elapsed() < std::time::Duration::from_secs(9));
+}

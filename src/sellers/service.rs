@@ -18,10 +18,10 @@ use super::model::*;
 use super::storage::{self, UploadForm, UploadedFile};
 use crate::auth::service::parse_email;
 use crate::auth::{Principal, Role};
-use crate::db::Stores;
 use crate::db::schema::{
     organisations, payout_accounts, seller_audit_log, seller_documents, sellers,
 };
+use crate::db::{PgPool, Stores};
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
 use crate::http::{IdempotencyKey, IfMatch, Page, PageParams, etag};
 use crate::idempotency::{self, Created, RequestIdentity};
@@ -1040,8 +1040,9 @@ pub async fn put_payout_account(
 ) -> ApiResult<PayoutAccountSummary> {
     principal.require(&[Role::Seller])?;
     let account = parse_payout_account(req)?;
-    let mut platform = stores.platform().await?;
-    let seller = own_seller(&mut platform, principal, false)
+    // One connection at a time, each given back before the next is taken: a request holding
+    // one while it waits for another (here, of the other store) can stall both pools.
+    let seller = own_seller(&mut *stores.platform().await?, principal, false)
         .await?
         .ok_or_else(no_profile_yet)?;
     if_match.check_if_present(&etag(seller.version))?;
@@ -1056,7 +1057,6 @@ pub async fn put_payout_account(
                 seller.home_jurisdiction
             ))
         })?;
-    let mut local = local_pool.get().await?;
     let row = PayoutAccountRow {
         id: Uuid::now_v7(),
         seller_id: seller.id,
@@ -1069,7 +1069,7 @@ pub async fn put_payout_account(
     };
     diesel::insert_into(payout_accounts::table)
         .values(&row)
-        .execute(&mut local)
+        .execute(&mut *local_pool.get().await?)
         .await?;
     let summary = PayoutAccountSummary {
         reference: row.id,
@@ -1078,7 +1078,9 @@ pub async fn put_payout_account(
         ifsc: row.ifsc.clone(),
         bank_name: row.bank_name.clone(),
     };
-    let linked = platform
+    let linked = stores
+        .platform()
+        .await?
         .transaction(async |conn| {
             let current = sellers::table
                 .find(seller.id)
@@ -1106,21 +1108,25 @@ pub async fn put_payout_account(
         Ok(previous) => previous,
         Err(e) => {
             // The platform does not point at the new row: remove it again.
-            delete_payout_row(&mut local, row.id).await;
+            delete_payout_row(local_pool, row.id).await;
             return Err(e);
         }
     };
     if let Some(previous) = stale {
-        delete_payout_row(&mut local, previous).await;
+        delete_payout_row(local_pool, previous).await;
     }
     Ok(summary)
 }
 
-async fn delete_payout_row(conn: &mut AsyncPgConnection, id: Uuid) {
-    if let Err(e) = diesel::delete(payout_accounts::table.find(id))
-        .execute(conn)
-        .await
-    {
+async fn delete_payout_row(pool: &PgPool, id: Uuid) {
+    let deleted = match pool.get().await {
+        Ok(mut conn) => diesel::delete(payout_accounts::table.find(id))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = deleted {
         // Left for a reconciliation sweep: a row no seller points at.
         tracing::error!(error = %e, payout_account = %id, "could not delete an unreferenced payout account");
     }

@@ -104,24 +104,24 @@ pub async fn create(
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Seller, Role::Buyer, Role::Admin])?;
     let pool = &state.stores.platform;
-    let price = async || {
-        let data = state
-            .pricing
-            .get(pool, state.config.fx_feed_url.as_deref())
-            .await?;
-        let estimate = compute(pool, &state.config, &data, principal, req).await?;
-        let location = format!("/v1/settlement/estimates/{}", estimate.id);
-        let (row, body) = to_row(principal, &estimate)?;
-        Ok::<_, ApiError>((row, Created::from_bytes(location, body)))
-    };
+    // Priced before any connection is held for the key: pricing takes connections of its own
+    // (the cache refresh, the named seller), and a request holding one connection while it
+    // waits for another deadlocks the pool under load. A replayed key wastes this pricing;
+    // replays are rare and cheap next to a stalled pool.
+    let data = state
+        .pricing
+        .get(pool, state.config.fx_feed_url.as_deref())
+        .await?;
+    let estimate = compute(pool, &state.config, &data, principal, req).await?;
+    let location = format!("/v1/settlement/estimates/{}", estimate.id);
+    let (row, body) = to_row(principal, &estimate)?;
+    let created = Created::from_bytes(location, body);
     if identity.key.0.is_none() {
-        let (row, created) = price().await?;
         state.estimates.write(row).await?;
         return Ok((created, false));
     }
     let mut conn = pool.get().await?;
     idempotency::run(&mut conn, identity, async |conn| {
-        let (row, created) = price().await?;
         writer::insert_rows(conn, std::slice::from_ref(&row)).await?;
         Ok(created)
     })
