@@ -172,6 +172,7 @@ impl Application {
         start_up(&state).await;
         let tasks = background_tasks(&state);
         let metrics = Arc::new(Metrics::new()?);
+        metrics.register_writer(&state.estimates)?;
         let api = openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let workers = state.config.workers;
@@ -202,6 +203,7 @@ impl Application {
                 .wrap_fn(move |req, srv| {
                     if req.path() == "/metrics" {
                         metrics_for_scrape.observe_pools(&state_for_scrape.stores);
+                        metrics_for_scrape.observe_writer(&state_for_scrape.estimates);
                     }
                     srv.call(req)
                 })

@@ -13,6 +13,7 @@ use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::db::Stores;
+use crate::settlement::writer::EstimateWriter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -89,6 +90,7 @@ pub async fn request_id(
 pub struct Metrics {
     pub http: PrometheusMetrics,
     pool_gauges: IntGaugeVec,
+    writer_gauges: IntGaugeVec,
 }
 
 impl Metrics {
@@ -106,10 +108,45 @@ impl Metrics {
             &["store", "state"],
         )
         .map_err(|e| format!("metrics: {e}"))?;
-        http.registry
-            .register(Box::new(pool_gauges.clone()))
-            .map_err(|e| format!("metrics: {e}"))?;
-        Ok(Metrics { http, pool_gauges })
+        let writer_gauges = IntGaugeVec::new(
+            Opts::new(
+                "exportbridge_estimate_writer",
+                "The estimate group-commit writer: running (1/0), queued rows, panicked batches",
+            ),
+            &["state"],
+        )
+        .map_err(|e| format!("metrics: {e}"))?;
+        for collector in [pool_gauges.clone(), writer_gauges.clone()] {
+            http.registry
+                .register(Box::new(collector))
+                .map_err(|e| format!("metrics: {e}"))?;
+        }
+        Ok(Metrics {
+            http,
+            pool_gauges,
+            writer_gauges,
+        })
+    }
+
+    /// Exports the writer's batch-size histogram (it observes it itself).
+    pub fn register_writer(&self, writer: &EstimateWriter) -> Result<(), String> {
+        self.http
+            .registry
+            .register(Box::new(writer.stats().batch_rows.clone()))
+            .map_err(|e| format!("metrics: {e}"))
+    }
+
+    /// Refreshes the writer gauges (called just before each scrape).
+    pub fn observe_writer(&self, writer: &EstimateWriter) {
+        let health = writer.health();
+        let set = |state: &str, v: u64| {
+            self.writer_gauges
+                .with_label_values(&[state])
+                .set(i64::try_from(v).unwrap_or(i64::MAX))
+        };
+        set("running", u64::from(health.running));
+        set("queued", health.queued);
+        set("panicked_batches", health.panics);
     }
 
     /// Refreshes the pool gauges (called just before each scrape).

@@ -10,7 +10,11 @@
 //! A batch that fails is retried row by row, so one bad row (say, its organisation deleted
 //! meanwhile) fails only its own request.
 
-use std::sync::Mutex;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures_util::FutureExt;
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
@@ -138,6 +142,52 @@ pub struct EstimateWriter {
     tx: mpsc::Sender<Job>,
     /// Until the task is spawned.
     rx: Mutex<Option<mpsc::Receiver<Job>>>,
+    stats: Arc<WriterStats>,
+}
+
+/// What `/readyz` and `/metrics` report about the writer.
+pub struct WriterStats {
+    running: AtomicBool,
+    batches: AtomicU64,
+    rows: AtomicU64,
+    largest_batch: AtomicU64,
+    panics: AtomicU64,
+    /// Rows per batch, exported as `exportbridge_estimate_writer_batch_rows`.
+    pub batch_rows: prometheus::Histogram,
+}
+
+impl Default for WriterStats {
+    fn default() -> Self {
+        let opts = prometheus::HistogramOpts::new(
+            "exportbridge_estimate_writer_batch_rows",
+            "Estimates committed per batch by the group-commit writer",
+        )
+        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
+        WriterStats {
+            running: AtomicBool::new(false),
+            batches: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+            largest_batch: AtomicU64::new(0),
+            panics: AtomicU64::new(0),
+            // The options are constant and valid; a failure would be a programming error
+            // caught by every test.
+            batch_rows: prometheus::Histogram::with_opts(opts)
+                .unwrap_or_else(|e| unreachable!("histogram options: {e}")),
+        }
+    }
+}
+
+/// A snapshot of the writer's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterHealth {
+    pub running: bool,
+    /// Rows handed over and not yet taken into a batch.
+    pub queued: u64,
+    pub batches: u64,
+    pub rows: u64,
+    pub largest_batch: u64,
+    /// Batches whose writing panicked (their requests failed; the writer went on).
+    pub panics: u64,
 }
 
 impl Default for EstimateWriter {
@@ -146,6 +196,7 @@ impl Default for EstimateWriter {
         EstimateWriter {
             tx,
             rx: Mutex::new(Some(rx)),
+            stats: Arc::default(),
         }
     }
 }
@@ -154,9 +205,13 @@ impl EstimateWriter {
     /// Stores the row; returns once it is committed.
     pub async fn write(&self, row: EstimateRow) -> ApiResult<()> {
         let (done, wait) = oneshot::channel();
-        let stopped = || ApiError::Unavailable("the estimate writer has stopped".into());
-        self.tx.send((row, done)).await.map_err(|_| stopped())?;
-        wait.await.map_err(|_| stopped())?
+        self.tx.send((row, done)).await.map_err(|_| {
+            ApiError::Unavailable("the estimate writer has stopped; try again shortly".into())
+        })?;
+        // A dropped answer means the batch's writing panicked (logged by the writer).
+        wait.await.map_err(|_| {
+            ApiError::Unavailable("the estimate could not be stored; try again".into())
+        })?
     }
 
     /// The writer task (once; `None` if it was spawned already). It runs until the server
@@ -164,20 +219,71 @@ impl EstimateWriter {
     /// the load by themselves.
     pub fn spawn(&self, pool: PgPool) -> Option<tokio::task::JoinHandle<()>> {
         let rx = self.rx.lock().ok()?.take()?;
-        Some(tokio::spawn(run(rx, pool)))
+        let stats = self.stats.clone();
+        Some(tokio::spawn(async move {
+            run(rx, &stats, |batch| write_batch(&pool, batch)).await
+        }))
+    }
+
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
+    }
+
+    pub fn health(&self) -> WriterHealth {
+        // Spelled out: diesel's `RunQueryDsl::load` is in scope too.
+        let count = |c: &AtomicU64| AtomicU64::load(c, Ordering::Relaxed);
+        let stats = &self.stats;
+        WriterHealth {
+            running: AtomicBool::load(&stats.running, Ordering::Relaxed),
+            queued: (self.tx.max_capacity() - self.tx.capacity()) as u64,
+            batches: count(&stats.batches),
+            rows: count(&stats.rows),
+            largest_batch: count(&stats.largest_batch),
+            panics: count(&stats.panics),
+        }
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, pool: PgPool) {
+/// Marks the writer stopped however its task ends (return, panic or abort).
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Takes every waiting job (up to a batch) and writes them, until every sender is gone. A
+/// batch whose writing panics fails only its own requests (their answers are dropped); the
+/// loop goes on with the next, so a panic cannot leave estimates failing until a restart.
+async fn run<F, Fut>(mut rx: mpsc::Receiver<Job>, stats: &WriterStats, mut write: F)
+where
+    F: FnMut(Vec<Job>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    stats.running.store(true, Ordering::Relaxed);
+    let _running = Running(&stats.running);
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_batch(&pool, &mut batch).await;
+        let size = batch.len() as u64;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.rows.fetch_add(size, Ordering::Relaxed);
+        stats.largest_batch.fetch_max(size, Ordering::Relaxed);
+        stats.batch_rows.observe(size as f64);
+        let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        if AssertUnwindSafe(write(jobs)).catch_unwind().await.is_err() {
+            stats.panics.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                rows = size,
+                "writing a batch of estimates panicked; its requests failed, the writer goes on"
+            );
+        }
     }
 }
 
-/// Inserts the batch and answers every job in it (the batch is left empty).
-async fn write_batch(pool: &PgPool, batch: &mut Vec<Job>) {
-    let (rows, dones): (Vec<EstimateRow>, Vec<_>) = batch.drain(..).unzip();
+/// Inserts the batch and answers every job in it.
+async fn write_batch(pool: &PgPool, batch: Vec<Job>) {
+    let (rows, dones): (Vec<EstimateRow>, Vec<_>) = batch.into_iter().unzip();
     let results: Vec<ApiResult<()>> = match pool.get().await {
         Err(e) => {
             let error = ApiError::from(e);
@@ -197,5 +303,56 @@ async fn write_batch(pool: &PgPool, batch: &mut Vec<Job>) {
     };
     for (done, result) in dones.into_iter().zip(results) {
         let _ = done.send(result); // the request may have gone away meanwhile
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> EstimateRow {
+        EstimateRow {
+            id: Uuid::now_v7(),
+            organisation_id: Uuid::now_v7(),
+            requested_by: Uuid::now_v7(),
+            seller_id: None,
+            fee_schedule_id: Uuid::now_v7(),
+            fee_schedule_version: 1,
+            request: serde_json::Value::Null,
+            response: Vec::new(),
+            created_at: Utc::now(),
+            expires_at: Utc::now(),
+        }
+    }
+
+    /// A batch that panics fails its own request; the next estimate is stored, and the
+    /// writer reports the panic and that it still runs.
+    #[tokio::test]
+    async fn a_panicking_batch_fails_alone_and_the_writer_goes_on() {
+        let writer = EstimateWriter::default();
+        let rx = writer.rx.lock().unwrap().take().unwrap();
+        let stats = writer.stats.clone();
+        let mut calls = 0;
+        let task = tokio::spawn(async move {
+            run(rx, &stats, move |batch: Vec<Job>| {
+                calls += 1;
+                let first = calls == 1;
+                async move {
+                    assert!(!first, "a bug while writing the first batch");
+                    for (_, done) in batch {
+                        let _ = done.send(Ok(()));
+                    }
+                }
+            })
+            .await
+        });
+        let failed = writer.write(row()).await.unwrap_err();
+        assert!(matches!(failed, ApiError::Unavailable(_)), "{failed:?}");
+        writer.write(row()).await.unwrap();
+        let health = writer.health();
+        assert!(health.running);
+        assert_eq!((health.batches, health.rows, health.panics), (2, 2, 1));
+        drop(writer);
+        task.await.unwrap();
     }
 }
