@@ -78,7 +78,8 @@ fn has_escaped_nul(bytes: &[u8]) -> bool {
     })
 }
 
-/// Parses JSON bytes into `T`, mapping syntax errors to 400 and shape errors to 422.
+/// Parses JSON bytes into `T`, mapping syntax errors to 400 and shape errors to 422 (one field
+/// error, at the path of the value to change, in words: see [`plain_message`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if has_escaped_nul(bytes) {
         return Err(ApiError::field(
@@ -93,22 +94,147 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         use serde_json::error::Category;
         match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
-            }
+            Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
+                "the body is not valid JSON: {} (line {}, column {})",
+                strip_position(&inner.to_string()),
+                inner.line(),
+                inner.column()
+            )),
             Category::Data => {
-                let message = strip_position(&inner.to_string());
-                // A missing field is reported at its parent; name it.
-                let field = match (message.strip_prefix("missing field `"), path.as_str()) {
-                    (Some(rest), ".") => rest.trim_end_matches('`').to_owned(),
-                    (Some(rest), parent) => format!("{parent}.{}", rest.trim_end_matches('`')),
-                    (None, ".") => "body".to_owned(),
-                    (None, p) => p.to_owned(),
-                };
-                ApiError::Validation(vec![FieldError::new(field, "invalid", message)])
+                ApiError::Validation(vec![data_error(&path, &strip_position(&inner.to_string()))])
             }
         }
     })
+}
+
+/// Lets a `Deserialize` impl report a problem with one of its own fields that shows only once
+/// the whole object is read (too many decimals for the currency): `child_error("amount", m)`
+/// from the value at `x` is reported under `x.amount`.
+pub fn child_error<E: serde::de::Error>(child: &str, message: impl std::fmt::Display) -> E {
+    E::custom(format_args!("{CHILD_MARK}{child}{CHILD_MARK}{message}"))
+}
+
+const CHILD_MARK: char = '\u{1f}';
+
+/// The field error for a serde data error `message` at `path` (serde_path_to_error's form,
+/// "." for the root, which is named `body`).
+pub fn data_error(path: &str, message: &str) -> FieldError {
+    let join = |child: &str| match path {
+        "." | "" => child.to_owned(),
+        parent => format!("{parent}.{child}"),
+    };
+    let at_path = || match path {
+        "." | "" => "body".to_owned(),
+        p => p.to_owned(),
+    };
+    if let Some(rest) = message.strip_prefix(CHILD_MARK)
+        && let Some((child, message)) = rest.split_once(CHILD_MARK)
+    {
+        return FieldError::new(join(child), "invalid", plain_message(message));
+    }
+    // A missing field is reported at its parent; name it.
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        return FieldError::new(join(rest.trim_end_matches('`')), "required", "is required");
+    }
+    // An unknown field is reported at its own path.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let allowed = rest
+            .split_once(", expected ")
+            .map(|(_, names)| format!("; the fields here are {}", names.replace("one of ", "")))
+            .unwrap_or_default();
+        return FieldError::new(
+            at_path(),
+            "unknown_field",
+            format!("is not a field of this object{allowed}").replace('`', "\""),
+        );
+    }
+    FieldError::new(at_path(), "invalid", plain_message(message))
+}
+
+/// Says what a value must be, in words a client can act on, instead of the parser's text
+/// (Rust type names, "invalid type", crate-specific wording). Messages of the platform's own
+/// types (already plain) pass through.
+pub fn plain_message(message: &str) -> String {
+    const DECIMAL: &str = "must be a decimal string such as \"1250.50\"";
+    const UUID: &str = "must be a UUID such as \"0190a5c2-7f3e-7b1a-9c4d-2e8f6a1b3c5d\"";
+    const DATE_TIME: &str = "must be an RFC 3339 date-time such as \"2026-12-03T10:00:00Z\"";
+    const CHRONO: [&str; 7] = [
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "bad or unsupported format string",
+    ];
+    let expected = |message: &str| {
+        message
+            .split_once(", expected ")
+            .map(|(_, e)| e.to_owned())
+            .unwrap_or_default()
+    };
+    if message.starts_with("UUID parsing failed") {
+        return UUID.into();
+    }
+    if message.starts_with("Invalid decimal")
+        || message.contains("Decimal")
+        || message.starts_with("Number exceeds")
+        || message.starts_with("Number less than")
+        || message.starts_with("Number has a high precision")
+        || message.starts_with("Scale exceeds")
+    {
+        return DECIMAL.into();
+    }
+    if CHRONO.contains(&message) {
+        return DATE_TIME.into();
+    }
+    if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
+        let expected = expected(message);
+        return match expected.as_str() {
+            e if e.contains("UUID") => UUID.into(),
+            e if e.contains("ecimal") => DECIMAL.into(),
+            e if e.contains("date and time") => DATE_TIME.into(),
+            "a string" | "a borrowed string" | "string" => "must be a string".into(),
+            "a boolean" => "must be true or false".into(),
+            "u8" => "must be a whole number from 0 to 255".into(),
+            "u16" => "must be a whole number from 0 to 65535".into(),
+            "u32" => "must be a whole number from 0 to 4294967295".into(),
+            "u64" | "u128" | "usize" => "must be a whole number, 0 or more".into(),
+            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "must be a whole number".into(),
+            "f32" | "f64" => "must be a number".into(),
+            "a sequence" => "must be a list".into(),
+            "a map" => "must be an object".into(),
+            e if e.starts_with("struct ") => "must be an object".into(),
+            e if e.starts_with("enum ") => "is not one of the allowed values".into(),
+            "unit" => "must be null".into(),
+            "a character" => "must be a single character".into(),
+            e if e.starts_with("a ") || e.starts_with("an ") => format!("must be {e}"),
+            _ => "has the wrong type for this field".into(),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let allowed = expected(rest)
+            .replace("one of ", "")
+            .replace(" or ", ", ")
+            .replace('`', "\"");
+        return if allowed.is_empty() {
+            "is not one of the allowed values".into()
+        } else {
+            format!("must be one of {allowed}")
+        };
+    }
+    if message.starts_with("invalid length") {
+        // serde reads an object from a list too; a list there means an object was wanted.
+        return if expected(message).starts_with("struct ") {
+            "must be an object".into()
+        } else {
+            "has the wrong number of items".into()
+        };
+    }
+    if message.starts_with("duplicate field") {
+        return "is given more than once".into();
+    }
+    message.to_owned()
 }
 
 fn strip_position(message: &str) -> String {
@@ -332,8 +458,119 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
     ApiError::NotFound.into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::field("query", "invalid", strip_position(&err.to_string())).into()
+/// A query string of the wrong shape: one field error naming the parameter, in words.
+/// `serde_urlencoded` does not say which parameter failed to parse, so it is the one whose
+/// value cannot be read as what the message says was wanted (`query` if that is ambiguous).
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::QueryPayloadError;
+    let message = match &err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    tracing::debug!(error = %message, "bad query string");
+    let documented = req
+        .match_pattern()
+        .map(|pattern| documented_query_types(&pattern))
+        .unwrap_or_default();
+    ApiError::Validation(vec![query_field_error(
+        req.query_string(),
+        &message,
+        &documented,
+    )])
+    .into()
+}
+
+/// The query parameters the OpenAPI document gives for a route pattern, with their JSON types
+/// (`integer`, `boolean`, …), so that a parse failure can be pinned on the right one.
+fn documented_query_types(pattern: &str) -> Vec<(String, String)> {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let document =
+        DOCUMENT.get_or_init(|| serde_json::to_value(crate::openapi()).unwrap_or_default());
+    let Some(item) = document["paths"][pattern].as_object() else {
+        return Vec::new();
+    };
+    let type_of = |schema: &serde_json::Value| match &schema["type"] {
+        serde_json::Value::String(t) => t.clone(),
+        serde_json::Value::Array(ts) => ts
+            .iter()
+            .filter_map(|t| t.as_str())
+            .find(|t| *t != "null")
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    };
+    item.values()
+        .filter_map(|op| op["parameters"].as_array())
+        .flatten()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| Some((p["name"].as_str()?.to_owned(), type_of(&p["schema"]))))
+        .collect()
+}
+
+fn query_field_error(query: &str, message: &str, documented: &[(String, String)]) -> FieldError {
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(name) = named("unknown field `") {
+        return FieldError::new(
+            name,
+            "unknown_field",
+            plain_message(message)
+                .split_once(", expected ")
+                .map(|(_, allowed)| {
+                    format!(
+                        "is not a parameter here; the parameters are {}",
+                        allowed.replace("one of ", "")
+                    )
+                })
+                .unwrap_or_else(|| "is not a parameter here".into())
+                .replace('`', "\""),
+        );
+    }
+    if let Some(name) = named("duplicate field `") {
+        return FieldError::new(name, "invalid", "is given more than once");
+    }
+    if let Some(name) = named("missing field `") {
+        return FieldError::new(name, "required", "is required");
+    }
+    let whole_number = |v: &str| v.parse::<i64>().is_ok();
+    let boolean = |v: &str| v == "true" || v == "false";
+    let number = |v: &str| v.parse::<f64>().is_ok();
+    type Check<'a> = &'a dyn Fn(&str) -> bool;
+    let (wanted, kind, ok): (&str, &str, Check) = match message {
+        m if m.contains("integer")
+            || m.contains("invalid digit")
+            || m.contains("fit in target type") =>
+        {
+            ("must be a whole number", "integer", &whole_number)
+        }
+        m if m.contains("`true` or `false`") => ("must be true or false", "boolean", &boolean),
+        m if m.contains("float") => ("must be a number", "number", &number),
+        m => return FieldError::new("query", "invalid", plain_message(m)),
+    };
+    let mut suspects: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(_, v)| !ok(v))
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    let of_kind = |name: &String| documented.iter().any(|(n, t)| n == name && t == kind);
+    if suspects.iter().any(of_kind) {
+        suspects.retain(of_kind);
+    }
+    suspects.dedup();
+    match suspects.as_slice() {
+        [one] => FieldError::new(one.clone(), "invalid", wanted),
+        _ => FieldError::new(
+            "query",
+            "invalid",
+            format!("a parameter ({}) {wanted}", suspects.join(", ")),
+        ),
+    }
 }
 
 /// Cursor paging parameters shared by every list.
@@ -498,6 +735,74 @@ mod tests {
             parse_json::<Outer>(b"{\"count\": "),
             Err(ApiError::BadRequest(_))
         ));
+    }
+
+    fn message_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation(errors) => errors[0].message.clone(),
+            other => panic!("expected validation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shape_errors_say_what_to_send() {
+        let e = parse_json::<Outer>(br#"{"count": "x", "inner": {"name": "a"}}"#).unwrap_err();
+        assert_eq!(message_of(e), "must be a whole number from 0 to 4294967295");
+        let e = parse_json::<Outer>(br#"{"count": 1, "inner": {"name": 5}}"#).unwrap_err();
+        assert_eq!(message_of(e), "must be a string");
+        let e = parse_json::<Outer>(br#"{"count": 1, "inner": []}"#).unwrap_err();
+        assert_eq!(message_of(e), "must be an object");
+        let e = parse_json::<Outer>(br#"{"count": 1}"#).unwrap_err();
+        assert_eq!(message_of(e), "is required");
+        let e = parse_json::<uuid::Uuid>(br#""0190""#).unwrap_err();
+        assert!(message_of(e).starts_with("must be a UUID such as"));
+        let e = parse_json::<rust_decimal::Decimal>(br#""abc""#).unwrap_err();
+        assert_eq!(
+            message_of(e),
+            "must be a decimal string such as \"1250.50\""
+        );
+        let e = parse_json::<chrono::DateTime<chrono::Utc>>(br#""yesterday""#).unwrap_err();
+        assert!(message_of(e).starts_with("must be an RFC 3339 date-time"));
+        // Syntax errors keep their position, in words.
+        match parse_json::<Outer>(b"{\"count\": ") {
+            Err(ApiError::BadRequest(m)) => assert!(m.contains("(line 1, column"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let documented = [
+            ("limit".to_owned(), "integer".to_owned()),
+            ("cursor".to_owned(), "string".to_owned()),
+        ];
+        let e = query_field_error(
+            "cursor=abc&limit=ten",
+            "invalid digit found in string",
+            &documented,
+        );
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("limit", "must be a whole number")
+        );
+        let e = query_field_error("a=x&b=y", "invalid digit found in string", &[]);
+        assert_eq!(e.field, "query");
+        let e = query_field_error(
+            "claimed_by_me=yes",
+            "provided string was not `true` or `false`",
+            &[],
+        );
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("claimed_by_me", "must be true or false")
+        );
+        let e = query_field_error(
+            "colour=blue",
+            "unknown field `colour`, expected `cursor` or `limit`",
+            &[],
+        );
+        assert_eq!(e.field, "colour");
+        assert!(!e.message.contains('`'), "{}", e.message);
     }
 
     #[test]

@@ -4,13 +4,19 @@
 //! [`CurrencyCode`] that knows its minor-unit exponent. Decimals only appear
 //! at the edges (parsing, display) and in rates; every conversion from a
 //! decimal back to minor units goes through [`round_to_minor`], which rounds
-//! half-even exactly once.
+//! half-even exactly once. Tax is the exception: GST rounds half-up
+//! ([`round_half_up_i64`], CGST Act s.170).
+//!
+//! On the wire an amount is a plain decimal string (`^[0-9]+(\.[0-9]+)?$`):
+//! no exponent, sign, leading or trailing point, and never a JSON number, so
+//! that what a client sends is exactly what is priced.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -21,8 +27,13 @@ use utoipa::{PartialSchema, ToSchema};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     /// Not a known ISO 4217 code.
-    #[error("unknown currency code '{0}'")]
+    #[error("unknown currency code '{0}': use an ISO 4217 code such as \"USD\"")]
     UnknownCurrency(String),
+    /// Not a plain decimal string.
+    #[error(
+        "must be a decimal string such as \"1250.50\": digits, optionally a point and more digits (no exponent, sign or spaces)"
+    )]
+    Malformed,
     /// More decimal places than the currency's minor unit allows.
     #[error("{currency} allows at most {max} decimal place(s)")]
     TooManyDecimals {
@@ -57,11 +68,12 @@ pub struct CurrencyCode {
 }
 
 impl CurrencyCode {
-    /// Parses a code; only codes in the platform's ISO 4217 table are accepted.
+    /// Parses a code in any letter case ("usd" is USD); only codes in the platform's ISO 4217
+    /// table are accepted.
     pub fn parse(s: &str) -> Result<CurrencyCode, MoneyError> {
         CURRENCIES
             .iter()
-            .find(|c| c.code == s)
+            .find(|c| c.code.eq_ignore_ascii_case(s))
             .copied()
             .ok_or_else(|| MoneyError::UnknownCurrency(s.chars().take(16).collect()))
     }
@@ -145,8 +157,17 @@ impl Serialize for CurrencyCode {
 
 impl<'de> Deserialize<'de> for CurrencyCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = Cow::<'de, str>::deserialize(deserializer)?;
-        CurrencyCode::parse(&s).map_err(serde::de::Error::custom)
+        struct Code;
+        impl Visitor<'_> for Code {
+            type Value = CurrencyCode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 4217 currency code such as \"USD\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<CurrencyCode, E> {
+                CurrencyCode::parse(s).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Code)
     }
 }
 
@@ -155,9 +176,10 @@ impl PartialSchema for CurrencyCode {
         ObjectBuilder::new()
             .schema_type(SchemaType::Type(Type::String))
             .description(Some(
-                "ISO 4217 currency code (three upper-case letters), e.g. \"USD\", \"INR\".",
+                "ISO 4217 currency code, e.g. \"USD\", \"INR\"; accepted in any letter case, \
+                 answered in upper case.",
             ))
-            .pattern(Some("^[A-Z]{3}$"))
+            .pattern(Some("^[A-Za-z]{3}$"))
             .examples(["USD"])
             .into()
     }
@@ -172,6 +194,15 @@ pub fn round_to_minor(major: Decimal, currency: CurrencyCode) -> Result<i64, Mon
         .checked_mul(Decimal::from(currency.minor_per_major()))
         .ok_or(MoneyError::Overflow)?;
     round_half_even_i64(scaled)
+}
+
+/// Rounds a decimal to a whole number, halves away from zero (half-up for the non-negative
+/// amounts it is used on): how tax is rounded (CGST Act s.170: 50 paise and above go up).
+pub fn round_half_up_i64(value: Decimal) -> Result<i64, MoneyError> {
+    value
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .ok_or(MoneyError::Overflow)
 }
 
 /// Rounds a decimal to a whole number half-even and returns it as `i64`.
@@ -227,6 +258,40 @@ impl Money {
             .and_then(|d| d.to_i64())
             .ok_or(MoneyError::Overflow)?;
         Ok(Money { minor, currency })
+    }
+
+    /// Parses an amount as sent: a plain decimal string ([`is_plain_decimal`]; a leading `-`
+    /// is read too, so that answers read back as written) with at most the currency's
+    /// decimals. Trailing zeros are not extra precision ("100.00" JPY is 100).
+    pub fn parse(text: &str, currency: CurrencyCode) -> Result<Money, MoneyError> {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        if !is_plain_decimal(unsigned) {
+            return Err(MoneyError::Malformed);
+        }
+        let significant = match unsigned.split_once('.') {
+            Some((whole, fraction)) => {
+                let fraction = fraction.trim_end_matches('0');
+                if fraction.len() > currency.exponent() as usize {
+                    return Err(MoneyError::TooManyDecimals {
+                        currency,
+                        max: currency.exponent(),
+                    });
+                }
+                let sign = if unsigned.len() == text.len() {
+                    ""
+                } else {
+                    "-"
+                };
+                if fraction.is_empty() {
+                    Cow::Owned(format!("{sign}{whole}"))
+                } else {
+                    Cow::Owned(format!("{sign}{whole}.{fraction}"))
+                }
+            }
+            None => Cow::Borrowed(text),
+        };
+        let amount = Decimal::from_str_exact(&significant).map_err(|_| MoneyError::Overflow)?;
+        Money::from_decimal(amount, currency)
     }
 
     /// Like [`Money::from_decimal`], and also rejects zero and negative amounts.
@@ -307,21 +372,78 @@ impl Serialize for MajorUnits {
     }
 }
 
-/// Wire form of [`Money`].
-#[derive(Deserialize, ToSchema)]
+/// The pattern of an amount on the wire, as the OpenAPI document states it.
+pub const AMOUNT_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?$";
+
+/// Whether `s` matches [`AMOUNT_PATTERN`]: digits, optionally a point and more digits. No
+/// exponent ("1e5"), sign ("+100"), bare point (".5", "100."), spaces or separators.
+pub fn is_plain_decimal(s: &str) -> bool {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(s),
+    }
+}
+
+/// Wire form of [`Money`] (the schema; `Serialize`/`Deserialize for Money` follow it).
+#[derive(ToSchema)]
 #[schema(as = Money)]
+#[allow(dead_code)] // only for the schema
 struct MoneyRepr {
     /// ISO 4217 currency code.
     currency: CurrencyCode,
     /// Amount in major units as a decimal string with at most the currency's
-    /// minor-unit decimals, e.g. "10000.00" USD, "1500" JPY, "1.250" KWD.
-    #[schema(value_type = String, example = "10000.00")]
+    /// minor-unit decimals, e.g. "10000.00" USD, "1500" JPY, "1.250" KWD. No exponent,
+    /// sign or JSON number.
+    #[schema(value_type = String, example = "10000.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
     amount: Decimal,
     /// Amount in integer minor units (output only; ignored on input).
-    #[serde(default, skip_deserializing)]
     #[schema(read_only)]
-    #[allow(dead_code)] // for the schema; `Serialize for Money` writes it
     minor: i64,
+}
+
+/// An amount as sent, checked against [`AMOUNT_PATTERN`] where it stands (so a bad one is
+/// reported under `amount.amount`), priced once the currency is known.
+struct AmountText(String);
+
+impl<'de> Deserialize<'de> for AmountText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = AmountText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal string such as \"1250.50\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<AmountText, E> {
+                let unsigned = s.strip_prefix('-').unwrap_or(s);
+                if is_plain_decimal(unsigned) {
+                    Ok(AmountText(s.to_owned()))
+                } else {
+                    Err(E::custom(MoneyError::Malformed))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<AmountText, E> {
+                Err(E::custom(NOT_A_NUMBER))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<AmountText, E> {
+                Err(E::custom(NOT_A_NUMBER))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<AmountText, E> {
+                Err(E::custom(NOT_A_NUMBER))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
+
+const NOT_A_NUMBER: &str =
+    "must be a decimal string such as \"1250.50\", in quotes: a JSON number is not exact";
+
+/// What `Deserialize for Money` reads; other fields (such as `minor`) are ignored.
+#[derive(Deserialize)]
+struct MoneyInput {
+    currency: CurrencyCode,
+    amount: AmountText,
 }
 
 impl Serialize for Money {
@@ -337,9 +459,12 @@ impl Serialize for Money {
 }
 
 impl<'de> Deserialize<'de> for Money {
+    /// Too many decimals for the currency is only known once both fields are read; it is
+    /// still reported under `amount` (the amount is what must change).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let repr = MoneyRepr::deserialize(deserializer)?;
-        Money::from_decimal(repr.amount, repr.currency).map_err(serde::de::Error::custom)
+        let input = MoneyInput::deserialize(deserializer)?;
+        Money::parse(&input.amount.0, input.currency)
+            .map_err(|e| crate::http::child_error("amount", e))
     }
 }
 
@@ -450,7 +575,7 @@ mod tests {
 
     #[test]
     fn unknown_and_malformed_codes_are_rejected() {
-        for bad in ["XYZ", "usd", "US", "USDD", "", "ÜSD"] {
+        for bad in ["XYZ", "US", "USDD", "", "ÜSD", " USD"] {
             assert!(
                 matches!(
                     CurrencyCode::parse(bad),
@@ -459,6 +584,78 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn codes_are_read_in_any_case_and_answered_in_upper_case() {
+        for code in ["usd", "Usd", "USD"] {
+            assert_eq!(CurrencyCode::parse(code).unwrap(), CurrencyCode::USD);
+        }
+        let m: Money =
+            serde_json::from_value(serde_json::json!({"currency": "inr", "amount": "1.50"}))
+                .unwrap();
+        assert_eq!(serde_json::to_value(m).unwrap()["currency"], "INR");
+    }
+
+    #[test]
+    fn amounts_are_plain_decimal_strings() {
+        let usd = CurrencyCode::USD;
+        for (text, minor) in [
+            ("100", 10_000),
+            ("100.5", 10_050),
+            ("0.01", 1),
+            ("100.000", 10_000),
+            ("007.10", 710),
+            ("-95.04", -9_504),
+        ] {
+            assert_eq!(Money::parse(text, usd).unwrap().minor, minor, "{text}");
+        }
+        for bad in [
+            "1e5", "1E-2", "+100", ".5", "100.", "", " 1", "1 ", "1,000", "0x10", "--1", "-",
+            "1.2.3", "NaN", "inf", "١٢",
+        ] {
+            assert_eq!(Money::parse(bad, usd), Err(MoneyError::Malformed), "{bad}");
+        }
+        assert_eq!(
+            Money::parse("1.001", usd),
+            Err(MoneyError::TooManyDecimals {
+                currency: usd,
+                max: 2
+            })
+        );
+        assert_eq!(
+            Money::parse("1.5", ccy("JPY")).unwrap_err().to_string(),
+            "JPY allows at most 0 decimal place(s)"
+        );
+        assert_eq!(
+            Money::parse(&"9".repeat(40), usd),
+            Err(MoneyError::Overflow)
+        );
+        // Many trailing zeros are still just the number.
+        assert_eq!(
+            Money::parse(&format!("1.{}", "0".repeat(40)), usd)
+                .unwrap()
+                .minor,
+            100
+        );
+        // On the wire: a JSON number or a bad string is refused.
+        for amount in [
+            serde_json::json!(100),
+            serde_json::json!(1.5),
+            serde_json::json!("1e5"),
+        ] {
+            let r: Result<Money, _> =
+                serde_json::from_value(serde_json::json!({"currency": "USD", "amount": amount}));
+            assert!(r.unwrap_err().to_string().contains("1250.50"), "{amount}");
+        }
+    }
+
+    #[test]
+    fn rounding_half_up_is_for_tax() {
+        assert_eq!(round_half_up_i64(dec!(184.50)).unwrap(), 185);
+        assert_eq!(round_half_up_i64(dec!(184.49)).unwrap(), 184);
+        assert_eq!(round_half_up_i64(dec!(2182.5)).unwrap(), 2183);
+        assert_eq!(round_half_even_i64(dec!(2182.5)).unwrap(), 2182);
     }
 
     #[test]

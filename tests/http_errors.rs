@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{TestApp, assert_problem, problem_fields};
+use common::{DEMO_RATES, TestApp, assert_problem, problem_fields};
+use exportbridge::auth::Role;
 use serde_json::json;
 
 #[tokio::test]
@@ -222,5 +223,163 @@ async fn nul_characters_are_refused_not_a_500() {
             ["body"],
             "{path}"
         );
+    }
+}
+
+/// Parser wording that must never reach a client: type names, serde's phrasing, positions.
+const PARSER_WORDS: [&str; 9] = [
+    "Decimal",
+    "UUID parsing",
+    "invalid type",
+    "invalid value",
+    "at line",
+    "expected",
+    "struct ",
+    "u32",
+    "`",
+];
+
+/// The single field error of a 422, checked for parser wording; returns (field, message).
+async fn one_field_error(res: reqwest::Response) -> (String, String) {
+    let problem = assert_problem(res, 422).await;
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{problem}");
+    let message = errors[0]["message"].as_str().unwrap().to_owned();
+    for text in [
+        &message,
+        &problem["detail"].as_str().unwrap_or("").to_owned(),
+    ] {
+        for word in PARSER_WORDS {
+            assert!(!text.contains(word), "{word:?} in {text:?}");
+        }
+    }
+    (errors[0]["field"].as_str().unwrap().to_owned(), message)
+}
+
+/// Shape errors say what to change, at the path of the value to change, in plain words.
+#[tokio::test]
+async fn shape_errors_say_what_to_send_at_the_right_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    app.post_rates(&admin, DEMO_RATES).await;
+    let buyer = app.login_as(Role::Buyer).await;
+    let base = json!({"buyer_country": "cn", "direction": "buyer_pays",
+                      "amount": {"amount": "100.00", "currency": "USD"}});
+    let with = |pointer: &str, value: serde_json::Value| {
+        let mut body = base.clone();
+        *body.pointer_mut(pointer).unwrap() = value;
+        body
+    };
+    let post = |body: serde_json::Value| {
+        let token = buyer.token.clone();
+        let app = &app;
+        async move {
+            app.post_json("/v1/settlement/estimates", &body, Some(&token))
+                .await
+        }
+    };
+    let mut seller_id = base.clone();
+    seller_id["seller_id"] = json!("not-a-uuid");
+    let mut unknown = base.clone();
+    unknown["colour"] = json!("blue");
+    let mut missing = base.clone();
+    missing["amount"]
+        .as_object_mut()
+        .unwrap()
+        .remove("currency");
+    let cases = [
+        (seller_id, "seller_id", "must be a UUID such as"),
+        (
+            with("/amount/amount", json!("1e5")),
+            "amount.amount",
+            "decimal string such as",
+        ),
+        (
+            with("/amount/amount", json!(100)),
+            "amount.amount",
+            "decimal string such as",
+        ),
+        (
+            with("/amount/amount", json!("1.001")),
+            "amount.amount",
+            "USD allows at most 2",
+        ),
+        (
+            with("/amount/amount", json!(null)),
+            "amount.amount",
+            "decimal string such as",
+        ),
+        (
+            with("/amount/currency", json!("XYZ")),
+            "amount.currency",
+            "ISO 4217",
+        ),
+        (
+            with("/amount/currency", json!(840)),
+            "amount.currency",
+            "currency code such as",
+        ),
+        (
+            with("/amount", json!("100.00")),
+            "amount",
+            "must be an object",
+        ),
+        (missing, "amount.currency", "is required"),
+        (
+            with("/direction", json!("sideways")),
+            "direction",
+            "must be one of \"buyer_pays\", \"seller_receives\"",
+        ),
+        (
+            with("/buyer_country", json!(7)),
+            "buyer_country",
+            "must be a string",
+        ),
+        (unknown, "colour", "is not a field of this object"),
+    ];
+    for (body, field, needle) in cases {
+        let (got, message) = one_field_error(post(body.clone()).await).await;
+        assert_eq!(got, field, "{body}");
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    // Currency codes are read in any case, like countries.
+    let mut lower = with("/amount/currency", json!("usd"));
+    lower["buyer_currency"] = json!("usd");
+    let res = post(lower).await;
+    assert_eq!(res.status(), 201);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(answer["request"]["amount"]["currency"], "USD");
+    assert_eq!(answer["request"]["buyer_currency"], "USD");
+    assert_eq!(answer["request"]["buyer_country"], "CN");
+}
+
+/// Query strings likewise: the parameter is named, the message says what it must be.
+#[tokio::test]
+async fn query_errors_name_the_parameter() {
+    let app = TestApp::spawn().await;
+    let seller = app.login_as(Role::Seller).await;
+    let cursor = uuid::Uuid::now_v7();
+    for (query, field, needle) in [
+        ("limit=abc".to_owned(), "limit", "must be a whole number"),
+        (
+            format!("cursor={cursor}&limit=ten"),
+            "limit",
+            "must be a whole number",
+        ),
+        (
+            "limit=99999999999999999999".to_owned(),
+            "limit",
+            "must be a whole number",
+        ),
+    ] {
+        let res = app
+            .get(
+                &format!("/v1/settlement/estimates?{query}"),
+                Some(&seller.token),
+            )
+            .await;
+        let (got, message) = one_field_error(res).await;
+        assert_eq!(got, field, "{query}");
+        assert!(message.contains(needle), "{query}: {message}");
     }
 }

@@ -159,8 +159,8 @@ async fn bad_inputs_are_422_naming_the_field() {
         (amount("-5.00", "USD"), "amount.amount"),
         (amount("100000000000000.00", "USD"), "amount.amount"),
         (amount("10.00", "XYZ"), "amount.currency"),
-        (amount("1500.5", "JPY"), "amount"),
-        (amount("1.2345", "KWD"), "amount"),
+        (amount("1500.5", "JPY"), "amount.amount"),
+        (amount("1.2345", "KWD"), "amount.amount"),
         (
             json!({"buyer_country": "ZZ", "direction": "buyer_pays", "amount": {"amount": "10.00", "currency": "USD"}}),
             "buyer_country",
@@ -778,4 +778,172 @@ async fn idempotent_estimates_beyond_the_pool_size_do_not_deadlock_it() {
     assert_eq!(me.status(), 200);
     // The pool's wait timeout is 10 s: a deadlock shows as 503s after it, not as slowness.
     assert!(started.elapsed() < std::time::Duration::from_secs(9));
+/// The USD 91,321.74 OUR from the US at USD/INR 84.00 (the demo rates): the bank's
+/// 0.60% spread gives 83.496, so USD 91,321.74 is ₹76,25,000.00 exactly; the Rule 32(2)(b)
+/// value ₹12,125 × 18% = ₹2,182.50, which the law rounds up to ₹2,183 (half-even said ₹2,182).
+#[tokio::test]
+async fn gst_on_conversion_rounds_fifty_paise_up() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let res = estimate(
+        &app,
+        &seller,
+        json!({"buyer_country": "US", "direction": "buyer_pays", "charge_bearer": "OUR",
+               "amount": {"amount": "91321.74", "currency": "USD"}}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let route = body["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "swift-usd-1hop:OUR")
+        .unwrap();
+    let lines = route["pricing"]["lines"].as_array().unwrap();
+    let line = |code: &str| lines.iter().find(|l| l["code"] == code).unwrap();
+    assert_eq!(line("fx_spread")["rate_applied"], "83.496");
+    let gst = line("gst_on_conversion");
+    assert!(
+        gst["label"]
+            .as_str()
+            .unwrap()
+            .contains("value INR 12125.00 of INR 7625000.00"),
+        "{gst}"
+    );
+    assert_eq!(gst["amount_inr"]["amount"], "2183.00");
+    assert_eq!(
+        route["pricing"]["net_inr"]["amount"], "7621932.00",
+        "76,25,000.00 - 2,183 - (500 + 90) - (250 + 45)"
+    );
+}
+
+/// USD 10.00 OUR from the US: SWIFT's costs exceed what arrives (net -₹95.04). It is not
+/// offered: not eligible with the reason, unpriced, ranked after every usable route. When no
+/// route is usable (CNY 10.00 from China), the answer says so.
+#[tokio::test]
+async fn routes_whose_costs_reach_the_amount_are_not_offered() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let body: Value = estimate(
+        &app,
+        &seller,
+        json!({"buyer_country": "US", "direction": "buyer_pays", "charge_bearer": "OUR",
+               "amount": {"amount": "10.00", "currency": "USD"}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let routes = body["routes"].as_array().unwrap();
+    let our = routes
+        .iter()
+        .find(|r| r["id"] == "swift-usd-1hop:OUR")
+        .unwrap();
+    assert_eq!(our["eligible"], false, "{our}");
+    assert!(our["pricing"].is_null());
+    assert_eq!(
+        our["reasons"],
+        json!([
+            "USD 10.00 does not cover the costs of this route: the seller would receive INR -95.04"
+        ])
+    );
+    for r in routes.iter().filter(|r| r["eligible"] == true) {
+        let net = r["pricing"]["net_inr"]["minor"].as_i64().unwrap();
+        assert!(net > 0, "{}: {net}", r["id"]);
+    }
+    let usable: std::collections::BTreeSet<&str> = routes
+        .iter()
+        .filter(|r| r["eligible"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(!usable.is_empty());
+    for order in ["by_net_inr", "cheapest_for_buyer", "fastest"] {
+        let ids: Vec<&str> = body["rankings"][order]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap())
+            .collect();
+        let head: std::collections::BTreeSet<&str> = ids[..usable.len()].iter().copied().collect();
+        assert_eq!(head, usable, "{order}: {ids:?}");
+    }
+    assert!(body["warnings"].as_array().unwrap().is_empty());
+
+    let body: Value = estimate(
+        &app,
+        &seller,
+        json!({"buyer_country": "CN", "direction": "buyer_pays",
+               "amount": {"amount": "10.00", "currency": "CNY"}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        body["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["eligible"] == false && r["pricing"].is_null()),
+        "{}",
+        body["routes"]
+    );
+    let warnings = body["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with("no route can be used for CNY 10.00")),
+        "{warnings:?}"
+    );
+}
+
+/// Amounts are plain decimal strings: an exponent, a sign, a bare point or a JSON number is
+/// refused under `amount.amount`, saying what to send; plain forms (and lower-case currency
+/// codes) are priced.
+#[tokio::test]
+async fn amounts_are_plain_decimal_strings() {
+    let app = TestApp::spawn().await;
+    let (_, seller) = ready(&app).await;
+    let body = |amount: Value, currency: &str| {
+        json!({"buyer_country": "CN", "direction": "buyer_pays", "charge_bearer": "SHA",
+               "amount": {"amount": amount, "currency": currency}})
+    };
+    for bad in [
+        json!("1e5"),
+        json!("1E-2"),
+        json!("+100"),
+        json!(".5"),
+        json!("100."),
+        json!(" 100"),
+        json!("1,000.00"),
+        json!(100000),
+        json!(1.5),
+    ] {
+        let problem =
+            assert_problem(estimate(&app, &seller, body(bad.clone(), "USD")).await, 422).await;
+        assert_eq!(problem_fields(&problem), ["amount.amount"], "{bad}");
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("decimal string such as \"1250.50\""),
+            "{bad}: {message}"
+        );
+    }
+    for (good, currency, minor) in [
+        ("100000", "USD", 10_000_000),
+        ("100000.00", "USD", 10_000_000),
+        ("10000.5", "usd", 1_000_050),
+        ("1500", "JPY", 1_500),
+        ("1.250", "KWD", 1_250),
+    ] {
+        let res = estimate(&app, &seller, body(json!(good), currency)).await;
+        assert_eq!(res.status(), 201, "{good} {currency}");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["request"]["amount"]["minor"], minor, "{good}");
+        assert_eq!(
+            answer["request"]["amount"]["currency"],
+            currency.to_ascii_uppercase()
+        );
+    }
 }

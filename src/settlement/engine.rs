@@ -8,7 +8,8 @@
 //! # How the numbers are kept honest
 //!
 //! * Money is integer minor units; every decimal result is rounded half-even
-//!   exactly once, per line.
+//!   exactly once, per line, except tax: GST rounds half-up (50 paise and
+//!   above go up, CGST Act s.170).
 //! * INR values "at mid" of money in a foreign currency are taken as the fall
 //!   in the mid value of the money in flight: a line deducting `f` from `x`
 //!   is worth `V(x) − V(x − f)`, where `V` is the half-even paise value at
@@ -20,8 +21,9 @@
 //!   value (it is trimmed by a minor unit if half-even rounding would), so a
 //!   spread line is never negative.
 //! * In-flight deductions (SHA/BEN hops, BEN sender fee, PSP fees) must leave
-//!   something: if they would eat the whole amount the route is returned as
-//!   not eligible for that amount rather than priced with nonsense.
+//!   something, and so must all costs together: a route whose costs reach the
+//!   amount (net ≤ 0) is returned as not eligible for that amount, with the
+//!   reason, rather than priced as a payout the seller would pay for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -31,7 +33,7 @@ use rust_decimal::RoundingStrategy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::money::{CurrencyCode, Money, MoneyError, round_half_even_i64};
+use crate::money::{CurrencyCode, Money, MoneyError, round_half_even_i64, round_half_up_i64};
 
 // ---------------------------------------------------------------------------
 // Fee-schedule document
@@ -74,7 +76,7 @@ pub struct ConversionGstSlabs {
     /// Largest taxable value of any conversion, INR (₹60,000).
     #[schema(value_type = String, example = "60000")]
     pub maximum_value_inr: Decimal,
-    /// How the GST amount is rounded (half-even).
+    /// Where the GST amount is rounded to; halves go up (CGST Act s.170).
     pub rounding: GstRounding,
 }
 
@@ -95,11 +97,12 @@ pub struct GstSlab {
     pub rate: Decimal,
 }
 
-/// Rounding of a GST amount, half-even.
+/// Rounding of a GST amount: to the nearest whole rupee (or paisa), 50 paise (half a paisa)
+/// and above going up, as CGST Act s.170 rounds tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GstRounding {
-    /// To the whole rupee (the reference: ₹839.62 → ₹840).
+    /// To the whole rupee (the reference: ₹839.62 → ₹840, ₹184.50 → ₹185).
     WholeRupee,
     /// To the paisa.
     Paisa,
@@ -623,9 +626,20 @@ impl RouteEstimate {
     pub fn net_inr(&self) -> Option<i64> {
         self.pricing.as_ref().map(|p| p.net_inr.minor)
     }
-    fn usable(&self) -> bool {
+    /// Eligible and priced: a route the payment can take.
+    pub fn usable(&self) -> bool {
         self.eligible && self.pricing.is_some()
     }
+}
+
+/// The warning for an answer in which no route can be used, if so.
+pub fn no_usable_route(routes: &[RouteEstimate], amount: Money) -> Option<String> {
+    (!routes.iter().any(RouteEstimate::usable)).then(|| {
+        format!(
+            "no route can be used for {amount}: every route is either not eligible or costs as \
+             much as the payment; see each route's reasons"
+        )
+    })
 }
 
 /// Route ids in three orders. Routes that are not eligible always come last.
@@ -733,8 +747,8 @@ pub fn conversion_taxable_value(
 }
 
 /// GST in paise on converting `gross_inr_minor` paise: `gst_rate` × the
-/// Rule 32(2)(b) value, rounded half-even to the whole rupee (or paisa, as
-/// the slabs say). The taxable value itself is not rounded first, so there
+/// Rule 32(2)(b) value, rounded half-up to the whole rupee (or paisa, as
+/// the slabs say; CGST Act s.170: ₹184.50 → ₹185). The taxable value itself is not rounded first, so there
 /// is one rounding only (₹4,664.5625 × 18% = ₹839.62125 → ₹840).
 pub fn gst_on_conversion(
     gross_inr_minor: i64,
@@ -749,10 +763,13 @@ pub fn gst_on_conversion(
         .checked_mul(gst_rate)
         .ok_or(EstimateError::Money(MoneyError::Overflow))?;
     Ok(match slabs.rounding {
-        GstRounding::WholeRupee => round_half_even_i64(gst)?
+        GstRounding::WholeRupee => round_half_up_i64(gst)?
             .checked_mul(100)
             .ok_or(MoneyError::Overflow)?,
-        GstRounding::Paisa => mul_round(gst, Decimal::ONE_HUNDRED)?,
+        GstRounding::Paisa => round_half_up_i64(
+            gst.checked_mul(Decimal::ONE_HUNDRED)
+                .ok_or(MoneyError::Overflow)?,
+        )?,
     })
 }
 
@@ -989,13 +1006,17 @@ pub fn estimate_route(
         },
     };
     match priced {
+        // Costs that reach the amount leave the seller nothing (or out of pocket): not a
+        // payout to offer, whatever the bearer.
+        Priced::Viable(p) if p.net_inr.minor <= 0 => {
+            est.eligible = false;
+            est.reasons.push(format!(
+                "{} does not cover the costs of this route: the seller would receive INR {}",
+                p.amount,
+                p.net_inr.to_decimal()
+            ));
+        }
         Priced::Viable(p) => {
-            if p.net_inr.minor <= 0 {
-                est.notes.push(
-                    "Fees exceed what arrives: the seller would be out of pocket on this amount."
-                        .into(),
-                );
-            }
             if route.inr_conversion.is_none()
                 && route.transit_currency == Some(CurrencyCode::INR)
                 && buyer_currency != CurrencyCode::INR
@@ -1236,8 +1257,12 @@ impl Pricer<'_> {
         Ok(true)
     }
 
+    /// GST on a fee, to the paisa, half-up like all tax.
     fn gst_on_fee(&self, fee_paise: i64) -> Result<i64, EstimateError> {
-        mul_round(Decimal::from(fee_paise), self.schedule.gst_rate_on_fees)
+        let gst = Decimal::from(fee_paise)
+            .checked_mul(self.schedule.gst_rate_on_fees)
+            .ok_or(EstimateError::Money(MoneyError::Overflow))?;
+        Ok(round_half_up_i64(gst)?)
     }
 
     /// Prices the route for a buyer amount. `NotViable` when fees in flight
@@ -2075,10 +2100,16 @@ pub fn parse_fee_schedule(doc: &serde_json::Value) -> Result<FeeSchedule, Vec<Sc
     if !errs.is_empty() {
         return Err(errs);
     }
-    let schedule: FeeSchedule = serde_json::from_value(doc.clone()).map_err(|err| {
+    let schedule: FeeSchedule = serde_path_to_error::deserialize(doc).map_err(|err| {
+        let path = err.path().to_string();
+        let error = crate::http::data_error(&path, &err.into_inner().to_string());
         vec![ScheduleProblem {
-            field: String::new(),
-            message: err.to_string(),
+            field: if path == "." {
+                String::new()
+            } else {
+                error.field
+            },
+            message: error.message,
         }]
     })?;
     let problems = schedule.validate();

@@ -206,7 +206,7 @@ fn worked_example_route_under_our_and_ben() {
     let schedule = example_schedule(example_route(Some(fee), abs_spread()));
     let rates = usd_rates(dec!(84));
     // OUR: buyer pays 10,000 + 35 + 25; USD 10,000 arrives: ₹8,35,000.00.
-    // Value 1,000 + 0.5% × 7,35,000 = 4,675; GST 841.50 → 842 (half-even).
+    // Value 1,000 + 0.5% × 7,35,000 = 4,675; GST 841.50 → 842 (half-up).
     let our = price(
         &schedule,
         &rates,
@@ -401,15 +401,132 @@ fn gst_cap() {
 }
 
 #[test]
-fn gst_is_rounded_half_even_to_the_rupee() {
-    // A = ₹8,35,000: value 4,675, GST 841.5 → 842 (odd below, rounds up).
+fn gst_is_rounded_half_up_to_the_rupee() {
+    // CGST Act s.170: 50 paise and above go up, whatever the rupee below.
+    // A = ₹1,05,000: value ₹1,025.00, GST 184.50 → 185 (the reference's tie).
+    assert_eq!(value(10_500_000), dec!(1025));
+    assert_eq!(gst(10_500_000), 18_500);
+    // A = ₹76,25,000: value 5,500 + 0.1% × 66,25,000 = 12,125; GST 2,182.50 → 2,183.
+    assert_eq!(value(762_500_000), dec!(12125));
+    assert_eq!(gst(762_500_000), 218_300);
+    // A = ₹8,35,000: value 4,675, GST 841.5 → 842.
     assert_eq!(gst(83_500_000), 84_200);
-    // A = ₹7,35,000: value 4,175, GST 751.5 → 752.
-    assert_eq!(gst(73_500_000), 75_200);
-    // A = ₹7,45,000: value 4,225, GST 760.5 → 760 (even below, rounds down).
-    assert_eq!(gst(74_500_000), 76_000);
-    // A = ₹6,45,000: value 3,725, GST 670.5 → 670.
-    assert_eq!(gst(64_500_000), 67_000);
+    // A = ₹7,45,000: value 4,225, GST 760.5 → 761 (half-even would give 760).
+    assert_eq!(gst(74_500_000), 76_100);
+    // A = ₹6,45,000: value 3,725, GST 670.5 → 671.
+    assert_eq!(gst(64_500_000), 67_100);
+    // Just below a half stays down: A = ₹1,04,999.99, value 1,024.99995, GST 184.499991.
+    assert_eq!(gst(10_499_999), 18_400);
+    // To the paisa, halves go up too: value 1,000.025 (A = ₹1,00,005.00) × 20% = 200.005
+    // → 200.01.
+    let mut paisa = rule_32_2_b_slabs();
+    paisa.rounding = GstRounding::Paisa;
+    assert_eq!(
+        gst_on_conversion(10_000_500, &paisa, dec!(0.2)).unwrap(),
+        20_001
+    );
+}
+
+#[test]
+fn gst_on_fees_rounds_half_up_to_the_paisa() {
+    let schedule = example_schedule(example_route(None, abs_spread()));
+    let rates = usd_rates(dec!(84));
+    let pricer = Pricer {
+        schedule: &schedule,
+        route: &schedule.corridors[0].routes[0],
+        rates: &rates,
+        bearer: None,
+    };
+    // 18% of 25 paise = 4.5 paise → 5; of 75 paise = 13.5 → 14 (half-even: 4 and 14).
+    assert_eq!(pricer.gst_on_fee(25).unwrap(), 5);
+    assert_eq!(pricer.gst_on_fee(75).unwrap(), 14);
+    assert_eq!(pricer.gst_on_fee(50_000).unwrap(), 9_000);
+}
+
+/// The USD 91,321.74 OUR from the US: converted at 84 × (1 − 0.6%) = 83.496 it is
+/// ₹76,25,000.00 (9,132,174 × 83.496 = 762,500,000.304 paise), GST ₹2,182.50 → ₹2,183.
+#[test]
+fn usd_91_321_74_our_pays_gst_rounded_half_up() {
+    let s = default_fee_schedule();
+    let r = usd_rates(dec!(84));
+    let mut q = request(usd(9_132_174), Direction::BuyerPays);
+    q.buyer_country = "US".into();
+    q.charge_bearer = BearerSelection::Our;
+    let out = estimate(&s, &r, &q, &EstimateLimits::default()).unwrap();
+    let our = out.iter().find(|e| e.id == "swift-usd-1hop:OUR").unwrap();
+    let p = our.pricing.as_ref().unwrap();
+    let fx = line(p, LineCode::FxSpread);
+    assert_eq!(fx.rate_applied, Some(dec!(83.496)));
+    let gst = line(p, LineCode::GstOnConversion);
+    assert!(
+        gst.label.contains("value INR 12125.00 of INR 7625000.00"),
+        "{}",
+        gst.label
+    );
+    assert_eq!(gst.amount_inr, Money::inr(218_300));
+    // Net: 76,25,000.00 − GST 2,183 − receiving 500 + 90 − FIRA 250 + 45.
+    assert_eq!(
+        p.net_inr,
+        Money::inr(762_500_000 - 218_300 - 50_000 - 9_000 - 25_000 - 4_500)
+    );
+    assert_identity(p);
+}
+
+/// USD 10.00 OUR from the US: SWIFT's costs (GST ₹45, inward fee ₹590, FIRA ₹295) exceed the
+/// ₹834.96 credited (net −₹95.04). Not eligible, with the reason, unpriced, ranked after every
+/// usable route; a PSP still prices it.
+#[test]
+fn a_route_whose_costs_reach_the_amount_is_not_eligible() {
+    let s = default_fee_schedule();
+    let r = usd_rates(dec!(84));
+    let mut q = request(usd(1_000), Direction::BuyerPays);
+    q.buyer_country = "US".into();
+    q.charge_bearer = BearerSelection::Our;
+    let out = estimate(&s, &r, &q, &EstimateLimits::default()).unwrap();
+    let our = out.iter().find(|e| e.id == "swift-usd-1hop:OUR").unwrap();
+    assert!(!our.eligible && our.pricing.is_none(), "{our:?}");
+    assert_eq!(
+        our.reasons,
+        ["USD 10.00 does not cover the costs of this route: the seller would receive INR -95.04"]
+    );
+    assert!(
+        out.iter()
+            .filter(|e| e.eligible)
+            .all(|e| e.net_inr().unwrap() > 0)
+    );
+    let usable: Vec<&str> = out
+        .iter()
+        .filter(|e| e.usable())
+        .map(|e| e.id.as_str())
+        .collect();
+    assert!(!usable.is_empty());
+    let rk = rankings(&out);
+    for order in [&rk.by_net_inr, &rk.cheapest_for_buyer, &rk.fastest] {
+        assert_eq!(
+            &order[..usable.len()]
+                .iter()
+                .map(String::as_str)
+                .collect::<std::collections::BTreeSet<_>>(),
+            &usable.iter().copied().collect()
+        );
+    }
+    assert_eq!(no_usable_route(&out, q.amount), None);
+    // CNY 10.00 from China (the PSPs take only USD there): nothing is usable, and the answer
+    // says so.
+    let q = request(
+        Money::from_minor(1_000, CurrencyCode::CNY),
+        Direction::BuyerPays,
+    );
+    let out = estimate(&s, &test_rates(), &q, &EstimateLimits::default()).unwrap();
+    assert!(
+        out.iter().all(|e| !e.eligible && e.pricing.is_none()),
+        "{out:?}"
+    );
+    let warning = no_usable_route(&out, q.amount).unwrap();
+    assert!(
+        warning.starts_with("no route can be used for CNY 10.00"),
+        "{warning}"
+    );
 }
 
 // --- validation ------------------------------------------------------------
@@ -502,6 +619,20 @@ fn parse_reports_unknown_currencies_with_their_paths() {
         ]
     );
     assert!(errs[0].message.contains("unknown currency"));
+    // Shape errors name the field and say what it must be, not the parser's words.
+    let mut doc = serde_json::to_value(default_fee_schedule()).unwrap();
+    doc["corridors"][0]["routes"][0]["eligible"] = "yes".into();
+    let errs = parse_fee_schedule(&doc).unwrap_err();
+    assert_eq!(fields(&errs), ["corridors[0].routes[0].eligible"]);
+    assert_eq!(errs[0].message, "must be true or false");
+    let mut doc = serde_json::to_value(default_fee_schedule()).unwrap();
+    doc["gst_rate_on_fees"] = serde_json::json!([1]);
+    let errs = parse_fee_schedule(&doc).unwrap_err();
+    assert_eq!(fields(&errs), ["gst_rate_on_fees"]);
+    assert_eq!(
+        errs[0].message,
+        "must be a decimal string such as \"1250.50\""
+    );
 }
 
 #[test]

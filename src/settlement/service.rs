@@ -178,6 +178,7 @@ async fn compute(
             )
         })
         .collect();
+    warnings.extend(engine::no_usable_route(&routes, request.amount));
     if let Some(status) = &data.feed
         && status.consecutive_failures > 0
     {
