@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 const PROBLEM_BASE: &str = "https://exportbridge.dev/problems/";
+/// At most this many field errors are listed in one answer; the rest are counted in
+/// `errors_omitted`, so a hostile body cannot make the answer larger than the request.
+pub const MAX_FIELD_ERRORS: usize = 50;
 
 /// One invalid field in a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -39,9 +42,14 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Present on validation problems.
+    /// Present on validation problems: at most 50 field errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 50)]
     pub errors: Vec<FieldError>,
+    /// How many further field errors were left out of `errors` (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub errors_omitted: Option<usize>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -58,6 +66,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A 409 of its own problem type: another seller already holds the identifier.
+    #[error("{0}")]
+    DuplicateIdentifier(String),
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
@@ -97,6 +108,10 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::DuplicateIdentifier(_) => (
+                "duplicate-identifier",
+                "An identifier is held by another approved seller",
+            ),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -116,6 +131,12 @@ impl ApiError {
             ApiError::Validation(errors) if errors.len() == 1 => {
                 format!("{}: {}", errors[0].field, errors[0].message)
             }
+            ApiError::Validation(errors) if errors.len() > MAX_FIELD_ERRORS => format!(
+                "the request has {} invalid fields; the first {MAX_FIELD_ERRORS} are listed, \
+                 {} more were omitted",
+                errors.len(),
+                errors.len() - MAX_FIELD_ERRORS
+            ),
             ApiError::NotFound => "no such resource, or it is not visible to you".to_owned(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
@@ -128,8 +149,16 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail,
             errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
+                ApiError::Validation(errors) => {
+                    errors.iter().take(MAX_FIELD_ERRORS).cloned().collect()
+                }
                 _ => Vec::new(),
+            },
+            errors_omitted: match self {
+                ApiError::Validation(errors) if errors.len() > MAX_FIELD_ERRORS => {
+                    Some(errors.len() - MAX_FIELD_ERRORS)
+                }
+                _ => None,
             },
         }
     }
@@ -143,7 +172,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::DuplicateIdentifier(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -232,6 +261,22 @@ mod tests {
     }
 
     #[test]
+    fn field_errors_are_capped_and_the_rest_counted() {
+        let errors = (0..200)
+            .map(|i| FieldError::new(format!("f{i}"), "invalid", "bad"))
+            .collect();
+        let p = ApiError::Validation(errors).problem();
+        assert_eq!(p.errors.len(), MAX_FIELD_ERRORS);
+        assert_eq!(p.errors[0].field, "f0");
+        assert_eq!(p.errors_omitted, Some(150));
+        assert!(p.detail.contains("150 more were omitted"), "{}", p.detail);
+        let small = ApiError::field("a", "invalid", "bad").problem();
+        assert_eq!(small.errors_omitted, None);
+        let json = serde_json::to_value(&small).unwrap();
+        assert!(json.get("errors_omitted").is_none());
+    }
+
+    #[test]
     fn internal_cause_is_not_sent() {
         let p = ApiError::internal("password=secret in a query").problem();
         assert!(!p.detail.contains("secret"));
@@ -261,6 +306,22 @@ impl Validator {
 
     pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, code, message));
+    }
+
+    /// The list when it has at most `max` items; else one `too_many` error on the field and an
+    /// empty list. Lengths are checked before items, so a huge list costs one error, not one
+    /// per item.
+    pub fn cap_list<T>(&mut self, field: &str, list: Vec<T>, max: usize) -> Vec<T> {
+        if list.len() > max {
+            self.push(
+                field,
+                "too_many",
+                format!("at most {max} items (got {})", list.len()),
+            );
+            Vec::new()
+        } else {
+            list
+        }
     }
 
     pub fn is_empty(&self) -> bool {

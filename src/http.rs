@@ -426,29 +426,45 @@ impl RouteTable {
     }
 
     pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
-        let mut allow: Vec<String> = self
+        // As OpenAPI matches: a concrete path before a templated one, so only the most specific
+        // patterns count (`/v1/sellers/me/documents` over `/v1/sellers/{id}/documents`).
+        let matching: Vec<&(ResourceDef, Vec<String>)> = self
             .routes
             .iter()
             .filter(|(def, _)| def.is_match(path))
+            .collect();
+        let most = matching.iter().map(|(def, _)| static_segments(def)).max()?;
+        let mut allow: Vec<String> = matching
+            .into_iter()
+            .filter(|(def, _)| static_segments(def) == most)
             .flat_map(|(_, m)| m.iter().cloned())
             .collect();
-        if allow.is_empty() {
-            return None;
-        }
         allow.sort();
         allow.dedup();
         Some(allow)
     }
 }
 
-/// Fallback for every request no route took.
+/// Path segments of a pattern without a parameter.
+fn static_segments(def: &ResourceDef) -> usize {
+    def.pattern()
+        .unwrap_or_default()
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.contains('{'))
+        .count()
+}
+
+/// Fallback for every request no route took. A method the path's pattern allows means the
+/// resource itself does not exist (e.g. a malformed id): 404, not 405.
 pub async fn fallback(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
     match table.allowed(req.path()) {
-        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
-        None => Err(ApiError::NotFound),
+        Some(allow) if !allow.iter().any(|m| m == req.method().as_str()) => {
+            Err(ApiError::MethodNotAllowed { allow })
+        }
+        _ => Err(ApiError::NotFound),
     }
 }
 

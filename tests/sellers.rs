@@ -885,3 +885,147 @@ async fn the_public_profile_shows_only_approved_sellers_and_public_fields() {
         .unwrap();
     assert_problem(app.get(&path, None).await, 404).await;
 }
+
+#[tokio::test]
+async fn huge_lists_are_one_error_and_many_bad_fields_are_capped() {
+    let app = TestApp::spawn().await;
+    let s = app.login_as(Role::Seller).await;
+    // 85,000 empty sectors: one error naming the list, not one per item.
+    let body = json!({"sectors": vec![""; 85_000]});
+    let res = put_profile(&app, &s, &body, None).await;
+    assert_eq!(res.status(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.len() < 1_000, "{} bytes", text.len());
+    let problem: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(problem_fields(&problem), ["sectors"]);
+    assert_eq!(problem["errors"][0]["code"], "too_many");
+    assert!(problem.get("errors_omitted").is_none());
+
+    // Lists within their caps but 142 bad fields: 50 listed, the rest counted.
+    let bad_contact = json!({"name": "", "email": "x", "phone": "1"});
+    let body = json!({
+        "export_markets": vec!["ZZ"; 100],
+        "contacts": vec![bad_contact; 10],
+        "sectors": vec!["toys"; 9],
+        "public_identifiers": vec!["pan"; 3],
+    });
+    let problem = assert_problem(put_profile(&app, &s, &body, None).await, 422).await;
+    assert_eq!(problem_fields(&problem).len(), 50);
+    assert_eq!(problem["errors_omitted"], 92);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("142 invalid fields"), "{detail}");
+    assert!(detail.contains("92 more were omitted"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_buyer_names_a_seller_in_an_estimate_by_its_public_profile_id() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    app.post_rates(&admin, common::DEMO_RATES).await;
+    let (seller, id) = complete_seller(&app).await;
+    // One id per seller: the profile answers with the organisation's id.
+    assert_eq!(id, seller.organisation_id);
+    let mut conn = app.db().await;
+    diesel::update(sellers::table.filter(sellers::organisation_id.eq(seller.organisation_id)))
+        .set(sellers::status.eq("approved"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let buyer = app.login_as(Role::Buyer).await;
+    let public = json_of(
+        app.get(&format!("/v1/sellers/{id}/public"), None).await,
+        200,
+    )
+    .await;
+    let named = public["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json(
+            "/v1/settlement/estimates",
+            &json!({"buyer_country": "CN", "direction": "buyer_pays",
+                    "amount": {"amount": "10000.00", "currency": "USD"}, "seller_id": named}),
+            Some(&buyer.token),
+        )
+        .await;
+    let estimate = json_of(res, 201).await;
+    assert_eq!(estimate["seller_id"], named);
+    // The same id opens the full profile, its documents and its audit log.
+    let profile = json_of(
+        app.get(&format!("/v1/sellers/{named}"), Some(&seller.token))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(profile["id"], named);
+    let docs = json_of(
+        app.get(
+            &format!("/v1/sellers/{named}/documents"),
+            Some(&seller.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(docs["items"][0]["seller_id"], named);
+    let log = json_of(
+        app.get(
+            &format!("/v1/sellers/{named}/audit-log"),
+            Some(&seller.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(log["items"][0]["seller_id"], named);
+}
+
+#[tokio::test]
+async fn the_routes_under_sellers_me_answer_every_method_right() {
+    let app = TestApp::spawn().await;
+    let (s, id) = complete_seller(&app).await;
+    let allow = |res: &reqwest::Response| {
+        res.headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for (method, path, allowed) in [
+        (Method::GET, "/v1/sellers/me/documents", "POST"),
+        (Method::DELETE, "/v1/sellers/me/documents", "POST"),
+        (Method::PUT, "/v1/sellers/me/documents", "POST"),
+        (Method::GET, "/v1/sellers/me/payout-account", "PUT"),
+        (Method::GET, "/v1/sellers/me/submit", "POST"),
+        (Method::DELETE, "/v1/sellers/me/profile", "GET, PUT"),
+    ] {
+        let res = app
+            .request(method.clone(), path, Some(&s.token), None)
+            .await;
+        assert_eq!(allow(&res).as_deref(), Some(allowed), "{method} {path}");
+        assert_problem(res, 405).await;
+    }
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sellers/{id}/documents"),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert_eq!(allow(&res).as_deref(), Some("GET"));
+    assert_problem(res, 405).await;
+    // The documented methods still work, and a malformed id is a missing resource.
+    json_of(upload(&app, &s, "other", "more.pdf", pdf()).await, 201).await;
+    json_of(app.get("/v1/sellers/me/profile", Some(&s.token)).await, 200).await;
+    json_of(
+        app.get(&format!("/v1/sellers/{id}/documents"), Some(&s.token))
+            .await,
+        200,
+    )
+    .await;
+    assert_problem(
+        app.get("/v1/sellers/not-a-seller/documents", Some(&s.token))
+            .await,
+        404,
+    )
+    .await;
+    assert_problem(app.get("/v1/sellers/me", Some(&s.token)).await, 404).await;
+}

@@ -1174,6 +1174,30 @@ async fn the_demo_seed_covers_every_lifecycle_state_and_is_idempotent() {
     states.dedup();
     assert_eq!(states.len(), 8);
 
+    // The README's demo-account list names sellers' states: each must be what the seed made.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut named = 0;
+    for (at, _) in readme.match_indices("`seller@") {
+        let rest = &readme[at + 1..];
+        let email = &rest[..rest.find('`').unwrap()];
+        let Some(note) = rest[email.len() + 1..].trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let said = note
+            .split([',', ')'])
+            .next()
+            .unwrap()
+            .trim()
+            .replace(' ', "_");
+        let tokens = json_of(app.login(email, "exportbridge-demo").await, 200).await;
+        let token = tokens["access_token"].as_str().unwrap();
+        let profile = json_of(app.get("/v1/sellers/me/profile", Some(token)).await, 200).await;
+        assert_eq!(profile["status"], said, "the README on {email}");
+        named += 1;
+    }
+    assert_eq!(named, 2);
+
     // The officers log in with the demo password and see the forum's queue.
     let res = app
         .login("officer1@smeforum.example", "exportbridge-demo")
@@ -1200,4 +1224,242 @@ async fn the_demo_seed_covers_every_lifecycle_state_and_is_idempotent() {
         .await["token_type"],
         "Bearer"
     );
+}
+
+#[tokio::test]
+async fn deciding_a_decided_application_says_its_status_and_what_is_possible() {
+    let app = TestApp::spawn().await;
+    let f = forum(&app).await;
+    let (_, id) = submitted(&app, &complete_profile()).await;
+    approve(&app, &f.officer, id).await;
+    let again = assert_problem(
+        decide(&app, &f.officer, id, json!({"decision": "approve"})).await,
+        409,
+    )
+    .await;
+    let detail = again["detail"].as_str().unwrap();
+    assert!(detail.contains("already approved"), "{detail}");
+    assert!(detail.contains("possible now: suspend"), "{detail}");
+    assert!(!detail.contains("claim"), "{detail}");
+    let reject = assert_problem(
+        decide(
+            &app,
+            &f.officer,
+            id,
+            json!({"decision": "reject", "reason_codes": ["ineligible_business"], "note": "x"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    let detail = reject["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("the seller is approved")
+            && detail.contains("only when it is under review"),
+        "{detail}"
+    );
+    let tick = assert_problem(
+        tick(&app, &f.officer, id, "gstin_verified", true).await,
+        409,
+    )
+    .await;
+    let detail = tick["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("approved") && !detail.contains("claim"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn officers_see_other_holders_of_an_identifier_and_a_gstin_is_approved_once() {
+    let app = TestApp::spawn().await;
+    let f = forum(&app).await;
+    let (first_seller, first) = submitted(&app, &complete_profile()).await;
+    approve(&app, &f.officer, first).await;
+    // A second business submits the same GSTIN, IEC and Udyam number.
+    let (_, copy) = submitted(&app, &complete_profile()).await;
+    let (_, other) = submitted(
+        &app,
+        &profile_in("24", "GJ", 7, &["handicrafts"], "merchant_exporter", false),
+    )
+    .await;
+
+    let application = json_of(claim(&app, &f.officer, copy).await, 200).await;
+    assert_eq!(
+        application["same_identifiers"],
+        json!([{
+            "seller_id": first_seller.organisation_id,
+            "legal_name": "Tiruppur Knitwear Exports Private Limited",
+            "status": "approved",
+            "shared": ["gstin", "iec", "udyam_number"],
+        }])
+    );
+    assert_eq!(application["same_identifiers_truncated"], false);
+    let read = json_of(
+        app.get(&app_path(copy, ""), Some(&f.officer.token)).await,
+        200,
+    )
+    .await;
+    assert_eq!(read["same_identifiers"], application["same_identifiers"]);
+    let unrelated = json_of(
+        app.get(&app_path(other, ""), Some(&f.officer.token)).await,
+        200,
+    )
+    .await;
+    assert_eq!(unrelated["same_identifiers"], json!([]));
+
+    // The approval is refused while the first seller holds the GSTIN, with a stable type.
+    tick_mandatory(&app, &f.officer, copy).await;
+    let problem = assert_problem(
+        decide(&app, &f.officer, copy, json!({"decision": "approve"})).await,
+        409,
+    )
+    .await;
+    assert_eq!(
+        problem["type"],
+        "https://exportbridge.dev/problems/duplicate-identifier"
+    );
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&first_seller.organisation_id.to_string()),
+        "{detail}"
+    );
+    let still = json_of(
+        app.get(&app_path(copy, ""), Some(&f.officer.token)).await,
+        200,
+    )
+    .await;
+    assert_eq!(still["status"], "under_review");
+
+    // Once the first seller is suspended, the approval goes through.
+    json_of(
+        app.post_json(
+            &app_path(first, "/suspend"),
+            &json!({"reason_codes": ["registration_cancelled"], "note": "GSTIN transferred"}),
+            Some(&f.officer.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let approved = json_of(
+        decide(&app, &f.officer, copy, json!({"decision": "approve"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(approved["status"], "approved");
+    // Reinstating the first seller would approve the GSTIN twice: refused the same way.
+    let problem = assert_problem(
+        app.post_json(
+            &app_path(first, "/reinstate"),
+            &json!({"note": "Inquiry closed"}),
+            Some(&f.officer.token),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(
+        problem["type"],
+        "https://exportbridge.dev/problems/duplicate-identifier"
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_assigns_several_waiting_applications_at_once() {
+    let app = TestApp::spawn().await;
+    let f = forum(&app).await;
+    let electronics = app
+        .create_vetting_body(
+            &f.admin,
+            &json!({"name": "Electronics Desk", "jurisdiction": "IN", "priority_sectors": ["electronics_components"]}),
+        )
+        .await;
+    let electronics: Uuid = electronics["id"].as_str().unwrap().parse().unwrap();
+    let mut expected = Vec::new();
+    for (n, sector, body) in [
+        (1, "textiles", f.body_id),
+        (2, "electronics_components", electronics),
+        (3, "chemicals", f.body_id),
+        (4, "electronics_components", electronics),
+        (5, "handicrafts", f.body_id),
+    ] {
+        let (_, id) = submitted(
+            &app,
+            &profile_in("27", "MH", n, &[sector], "merchant_exporter", false),
+        )
+        .await;
+        expected.push((id, body));
+    }
+    let mut conn = app.db().await;
+    diesel::update(sellers::table)
+        .set(sellers::vetting_body_id.eq(None::<Uuid>))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let run = json_of(
+        app.post_json(
+            "/v1/admin/vetting/expire-due",
+            &json!({}),
+            Some(&f.admin.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(run, json!({"expired": 0, "assigned": 5}));
+    for (id, body) in expected {
+        let assigned: Option<Uuid> = sellers::table
+            .find(id)
+            .select(sellers::vetting_body_id)
+            .first(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(assigned, Some(body), "{id}");
+    }
+    // Nothing is left to assign.
+    let again = json_of(
+        app.post_json(
+            "/v1/admin/vetting/expire-due",
+            &json!({}),
+            Some(&f.admin.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(again["assigned"], 0);
+}
+
+#[tokio::test]
+async fn a_body_with_200_bad_fields_gets_50_and_the_count_of_the_rest() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin).await;
+    let checklist: Vec<Value> = (0..50)
+        .map(|_| json!({"code": "Bad Code", "label": "", "mandatory": true}))
+        .collect();
+    let reasons: Vec<Value> = (0..50)
+        .map(|_| json!({"code": "Bad Code", "label": "", "kind": "rejection"}))
+        .collect();
+    let body = json!({"name": "Forum", "jurisdiction": "IN", "checklist": checklist, "reason_codes": reasons});
+    let res = app
+        .post_json("/v1/admin/vetting-bodies", &body, Some(&admin.token))
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem_fields(&problem).len(), 50);
+    assert_eq!(problem["errors_omitted"], 150);
+
+    // An over-long list is one error, whatever its items.
+    let checklist: Vec<Value> = (0..51)
+        .map(|_| json!({"code": "Bad Code", "label": "", "mandatory": true}))
+        .collect();
+    let res = app
+        .post_json(
+            "/v1/admin/vetting-bodies",
+            &json!({"name": "Forum", "jurisdiction": "IN", "checklist": checklist, "priority_sectors": vec!["x"; 10]}),
+            Some(&admin.token),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem_fields(&problem), ["priority_sectors", "checklist"]);
 }

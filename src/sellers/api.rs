@@ -220,8 +220,8 @@ pub struct ProfileRequest {
     pub trading_name: Option<String>,
     #[schema(value_type = Option<EnterpriseType>)]
     pub enterprise_type: Option<String>,
-    /// At least one to submit.
-    #[schema(value_type = Option<Vec<Sector>>)]
+    /// At least one to submit; at most 9.
+    #[schema(value_type = Option<Vec<Sector>>, max_items = 9)]
     pub sectors: Option<Vec<String>>,
     /// Set when the enterprise is a Udyam-registered MSME (then `udyam_number` is required to submit).
     #[schema(value_type = Option<MsmeCategory>)]
@@ -232,9 +232,10 @@ pub struct ProfileRequest {
     pub employees: Option<i32>,
     pub registered_address: Option<AddressInput>,
     /// At least one to submit; at most 10.
+    #[schema(max_items = 10)]
     pub contacts: Option<Vec<ContactInput>>,
-    /// Countries the seller exports to (ISO 3166-1 alpha-2, not `IN`).
-    #[schema(value_type = Option<Vec<CountryCode>>)]
+    /// Countries the seller exports to (ISO 3166-1 alpha-2, not `IN`), at most 100.
+    #[schema(value_type = Option<Vec<CountryCode>>, max_items = 100)]
     pub export_markets: Option<Vec<String>>,
     /// Its state code must match the registered address's state.
     #[schema(value_type = Option<Gstin>)]
@@ -249,7 +250,7 @@ pub struct ProfileRequest {
     #[schema(value_type = Option<UdyamNumber>)]
     pub udyam_number: Option<String>,
     /// Identifiers shown on the public profile; nothing else of the identifiers is public.
-    #[schema(value_type = Option<Vec<PublicIdentifier>>)]
+    #[schema(value_type = Option<Vec<PublicIdentifier>>, max_items = 3)]
     pub public_identifiers: Option<Vec<String>>,
 }
 
@@ -355,7 +356,10 @@ pub struct Badge {
 /// the seller's vetting body. The payout account is masked.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SellerProfile {
+    /// The seller's id everywhere in the API (`/v1/sellers/{id}`, vetting, `seller_id` of
+    /// estimates and webhook events): its organisation's id.
     pub id: Uuid,
+    /// The same as `id`.
     pub organisation_id: Uuid,
     pub status: SellerStatus,
     /// Whether the seller may change the profile now (`draft` or `changes_requested`).
@@ -412,6 +416,8 @@ pub struct PublicIdentifiers {
 /// documents, or identifiers the seller did not mark public.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublicProfile {
+    /// The seller's id everywhere in the API: name the seller with it, e.g. as `seller_id` of
+    /// an estimate.
     pub id: Uuid,
     pub trading_name: Option<String>,
     #[schema(example = "TN")]

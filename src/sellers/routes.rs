@@ -16,7 +16,8 @@ use crate::http::{IdempotencyKey, IfMatch, Json, Page, PageParams, etag};
 use crate::observability::RequestId;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    // The `/sellers/me/…` routes come before `/sellers/{id}/…`.
+    // `{id}` takes only UUID characters, so `/sellers/me/…` never reaches a `/sellers/{id}/…`
+    // handler (a GET of `/sellers/me/documents` is then 405, not a failed id).
     cfg.service(put_profile)
         .service(get_own_profile)
         .service(put_payout_account)
@@ -236,14 +237,14 @@ async fn submit(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 200, body = SellerProfile, headers(("ETag" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}")]
 async fn get_profile(
     state: web::Data<AppState>,
     principal: Principal,
@@ -259,13 +260,13 @@ async fn get_profile(
 /// marked public. 404 unless approved.
 #[utoipa::path(
     tag = "sellers",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 200, body = PublicProfile),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}/public")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}/public")]
 async fn public_profile(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -280,7 +281,7 @@ async fn public_profile(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageParams),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
     responses(
         (status = 200, body = Page<DocumentView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -288,7 +289,7 @@ async fn public_profile(
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}/documents")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}/documents")]
 async fn list_documents(
     state: web::Data<AppState>,
     principal: Principal,
@@ -305,14 +306,14 @@ async fn list_documents(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
     responses(
         (status = 200, body = DocumentView),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}/documents/{document_id}")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}/documents/{document_id}")]
 async fn get_document(
     state: web::Data<AppState>,
     principal: Principal,
@@ -320,8 +321,9 @@ async fn get_document(
 ) -> ApiResult<web::Json<DocumentView>> {
     let (id, document_id) = path.into_inner();
     let mut conn = state.stores.platform().await?;
-    let row = service::get_document(&mut conn, &principal, id, document_id).await?;
-    Ok(web::Json(service::document_view(&row)?))
+    Ok(web::Json(
+        service::get_document_view(&mut conn, &principal, id, document_id).await?,
+    ))
 }
 
 /// Download an evidence document, as an attachment with its recognised media type and its
@@ -329,7 +331,7 @@ async fn get_document(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
     responses(
         (status = 200, description = "The stored bytes",
          content(
@@ -346,7 +348,7 @@ async fn get_document(
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}/documents/{document_id}/content")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}/documents/{document_id}/content")]
 async fn document_content(
     state: web::Data<AppState>,
     principal: Principal,
@@ -396,7 +398,7 @@ fn attachment(filename: &str) -> ContentDisposition {
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageParams),
+    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
     responses(
         (status = 200, body = Page<AuditEntry>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -404,7 +406,7 @@ fn attachment(filename: &str) -> ContentDisposition {
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/sellers/{id}/audit-log")]
+#[get("/sellers/{id:[0-9a-fA-F-]+}/audit-log")]
 async fn audit_log(
     state: web::Data<AppState>,
     principal: Principal,

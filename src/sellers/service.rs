@@ -27,6 +27,11 @@ use crate::http::{IdempotencyKey, IfMatch, Page, PageParams, etag};
 use crate::idempotency::{self, Created, RequestIdentity};
 
 pub const MAX_CONTACTS: usize = 10;
+/// Caps on the lists of a profile (also `max_items` in the schema): the sectors and public
+/// identifiers there are, and a generous number of export markets.
+pub const MAX_SECTORS: usize = 9;
+pub const MAX_EXPORT_MARKETS: usize = 100;
+pub const MAX_PUBLIC_IDENTIFIERS: usize = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
@@ -72,12 +77,58 @@ impl Action {
     }
 }
 
-/// An action that is not allowed from the current status.
+/// An action that is not allowed from the current status. The message says the current status
+/// and what is possible from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("cannot {} a profile that is {from}", action.audit_action())]
+#[error("{}", self.message())]
 pub struct TransitionError {
     pub from: SellerStatus,
     pub action: Action,
+}
+
+fn action_words(action: Action) -> String {
+    action.audit_action().as_str().replace('_', " ")
+}
+
+fn status_words(status: SellerStatus) -> String {
+    status.as_str().replace('_', " ")
+}
+
+impl TransitionError {
+    fn message(&self) -> String {
+        let (from, action) = (self.from, self.action);
+        let doing = action_words(action);
+        let now = match Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| transition(from, *a).is_ok())
+            .map(action_words)
+            .collect::<Vec<_>>()
+        {
+            possible if possible.is_empty() => "no further change is possible".to_owned(),
+            possible => format!("possible now: {}", possible.join(", ")),
+        };
+        let already = SellerStatus::ALL
+            .iter()
+            .any(|s| transition(*s, action) == Ok(from));
+        if already {
+            return format!(
+                "cannot {doing}: the seller is already {} ({now})",
+                status_words(from)
+            );
+        }
+        let sources: Vec<String> = SellerStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| transition(*s, action).is_ok())
+            .map(status_words)
+            .collect();
+        format!(
+            "cannot {doing}: the seller is {}, and {doing} is possible only when it is {} ({now})",
+            status_words(from),
+            sources.join(" or "),
+        )
+    }
 }
 
 impl From<TransitionError> for ApiError {
@@ -220,9 +271,14 @@ fn check_vocab_list<T: Vocabulary + Ord>(
     v: &mut Validator,
     field: &str,
     raw: Option<Vec<String>>,
+    max: usize,
 ) -> Vec<T> {
     let mut out: Vec<T> = Vec::new();
-    for (i, item) in raw.unwrap_or_default().iter().enumerate() {
+    for (i, item) in v
+        .cap_list(field, raw.unwrap_or_default(), max)
+        .iter()
+        .enumerate()
+    {
         if let Some(value) = check_vocab::<T>(v, &format!("{field}[{i}]"), item)
             && !out.contains(&value)
         {
@@ -258,7 +314,7 @@ pub fn parse_profile(
     let enterprise_type = req
         .enterprise_type
         .and_then(|s| check_vocab::<EnterpriseType>(&mut v, "enterprise_type", &s));
-    let sectors = check_vocab_list::<Sector>(&mut v, "sectors", req.sectors);
+    let sectors = check_vocab_list::<Sector>(&mut v, "sectors", req.sectors, MAX_SECTORS);
     let msme_category = req
         .msme_category
         .and_then(|s| check_vocab::<MsmeCategory>(&mut v, "msme_category", &s));
@@ -293,16 +349,9 @@ pub fn parse_profile(
         .postal_code
         .and_then(|s| v.check("registered_address.postal_code", parse_postal_code(&s)));
 
-    let contacts_in = req.contacts.unwrap_or_default();
-    if contacts_in.len() > MAX_CONTACTS {
-        v.push(
-            "contacts",
-            "too_many",
-            format!("at most {MAX_CONTACTS} contacts"),
-        );
-    }
+    let contacts_in = v.cap_list("contacts", req.contacts.unwrap_or_default(), MAX_CONTACTS);
     let mut contacts = Vec::new();
-    for (i, c) in contacts_in.into_iter().take(MAX_CONTACTS).enumerate() {
+    for (i, c) in contacts_in.into_iter().enumerate() {
         let field = |name: &str| format!("contacts[{i}].{name}");
         for (name, present) in [
             ("name", c.name.is_some()),
@@ -336,7 +385,12 @@ pub fn parse_profile(
     }
 
     let mut export_markets: Vec<String> = Vec::new();
-    for (i, raw) in req.export_markets.unwrap_or_default().iter().enumerate() {
+    let markets_in = v.cap_list(
+        "export_markets",
+        req.export_markets.unwrap_or_default(),
+        MAX_EXPORT_MARKETS,
+    );
+    for (i, raw) in markets_in.iter().enumerate() {
         let field = format!("export_markets[{i}]");
         if let Some(country) = check_id(&mut v, &field, CountryCode::parse(raw)) {
             if country.as_str() == home_jurisdiction {
@@ -363,8 +417,12 @@ pub fn parse_profile(
     let udyam = req
         .udyam_number
         .and_then(|s| check_id(&mut v, "udyam_number", UdyamNumber::parse(&s)));
-    let public_identifiers =
-        check_vocab_list::<PublicIdentifier>(&mut v, "public_identifiers", req.public_identifiers);
+    let public_identifiers = check_vocab_list::<PublicIdentifier>(
+        &mut v,
+        "public_identifiers",
+        req.public_identifiers,
+        MAX_PUBLIC_IDENTIFIERS,
+    );
 
     // Cross-checks between identifiers and the address.
     if let (Some(g), Some(s)) = (&gstin, state)
@@ -676,6 +734,26 @@ pub(crate) fn parse_stored_list<T: Vocabulary>(
     values.iter().map(|v| parse_stored(column, v)).collect()
 }
 
+/// The one id that names a seller everywhere in the API: its organisation's id (what estimates,
+/// webhooks and the seller's own token carry). Profiles created since are stored under that id
+/// too; a route given an older profile's row id still finds it (`named`).
+pub fn public_id(row: &SellerRow) -> Uuid {
+    row.organisation_id
+}
+
+/// Rows of the seller named by `id`: its public (organisation) id, or an older profile's row id.
+pub fn named(
+    id: Uuid,
+) -> diesel::dsl::Filter<
+    sellers::table,
+    diesel::dsl::Or<
+        diesel::dsl::Eq<sellers::id, Uuid>,
+        diesel::dsl::Eq<sellers::organisation_id, Uuid>,
+    >,
+> {
+    sellers::table.filter(sellers::id.eq(id).or(sellers::organisation_id.eq(id)))
+}
+
 pub fn status_of(row: &SellerRow) -> ApiResult<SellerStatus> {
     parse_stored("status", &row.status)
 }
@@ -720,7 +798,7 @@ pub fn profile_view(row: &SellerRow) -> ApiResult<SellerProfile> {
         _ => None,
     };
     Ok(SellerProfile {
-        id: row.id,
+        id: public_id(row),
         organisation_id: row.organisation_id,
         status,
         editable: is_editable(status),
@@ -779,7 +857,7 @@ pub fn public_view(
         }
     };
     Ok(Some(PublicProfile {
-        id: row.id,
+        id: public_id(row),
         trading_name: row.trading_name.clone(),
         state: row.address_state.clone(),
         state_name: state_name(row.address_state.as_deref()),
@@ -796,10 +874,11 @@ pub fn public_view(
     }))
 }
 
-pub fn document_view(row: &DocumentRow) -> ApiResult<DocumentView> {
+/// A document's metadata; `seller_id` is the seller's public id.
+pub fn document_view(seller_id: Uuid, row: &DocumentRow) -> ApiResult<DocumentView> {
     Ok(DocumentView {
         id: row.id,
-        seller_id: row.seller_id,
+        seller_id,
         kind: parse_stored("document kind", &row.kind)?,
         media_type: row.media_type.clone(),
         original_filename: row.original_filename.clone(),
@@ -807,14 +886,14 @@ pub fn document_view(row: &DocumentRow) -> ApiResult<DocumentView> {
         sha256: row.sha256.clone(),
         uploaded_by: row.uploaded_by,
         created_at: row.created_at,
-        content_url: format!("/v1/sellers/{}/documents/{}/content", row.seller_id, row.id),
+        content_url: format!("/v1/sellers/{seller_id}/documents/{}/content", row.id),
     })
 }
 
-fn audit_view(row: &AuditRow) -> ApiResult<AuditEntry> {
+fn audit_view(seller_id: Uuid, row: &AuditRow) -> ApiResult<AuditEntry> {
     Ok(AuditEntry {
         id: row.id,
-        seller_id: row.seller_id,
+        seller_id,
         actor_user_id: row.actor_user_id,
         actor_role: row.actor_role.clone(),
         at: row.at,
@@ -923,11 +1002,7 @@ fn no_profile_yet() -> ApiError {
 }
 
 async fn seller_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<SellerRow> {
-    Ok(sellers::table
-        .find(id)
-        .select(SellerRow::as_select())
-        .first(conn)
-        .await?)
+    Ok(named(id).select(SellerRow::as_select()).first(conn).await?)
 }
 
 /// A seller the principal may see, else 404.
@@ -967,7 +1042,8 @@ pub async fn put_profile(
             }
             let row: SellerRow = diesel::insert_into(sellers::table)
                 .values(&NewSeller {
-                    id: Uuid::now_v7(),
+                    // One id per seller: the profile is stored under its organisation's id.
+                    id: principal.organisation_id,
                     organisation_id: principal.organisation_id,
                     status: SellerStatus::Draft.as_str().to_owned(),
                     version: 1,
@@ -1205,9 +1281,9 @@ pub async fn store_document(
             .returning(DocumentRow::as_returning())
             .get_result(conn)
             .await?;
-        let view = document_view(&stored)?;
+        let view = document_view(public_id(seller), &stored)?;
         Created::new(
-            format!("/v1/sellers/{}/documents/{}", row.seller_id, row.id),
+            format!("/v1/sellers/{}/documents/{}", public_id(seller), row.id),
             &view,
         )
     })
@@ -1232,9 +1308,9 @@ pub async fn list_documents(
     page: &PageParams,
 ) -> ApiResult<Page<DocumentView>> {
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    visible_seller(conn, principal, seller_id).await?;
+    let seller = visible_seller(conn, principal, seller_id).await?;
     let mut query = seller_documents::table
-        .filter(seller_documents::seller_id.eq(seller_id))
+        .filter(seller_documents::seller_id.eq(seller.id))
         .select(DocumentRow::as_select())
         .order(seller_documents::id.asc())
         .limit(limit + 1)
@@ -1243,7 +1319,10 @@ pub async fn list_documents(
         query = query.filter(seller_documents::id.gt(after));
     }
     let rows: Vec<DocumentRow> = query.load(conn).await?;
-    let items = rows.iter().map(document_view).collect::<ApiResult<_>>()?;
+    let items = rows
+        .iter()
+        .map(|r| document_view(public_id(&seller), r))
+        .collect::<ApiResult<_>>()?;
     Ok(Page::from_rows(items, limit, |d: &DocumentView| d.id))
 }
 
@@ -1254,9 +1333,31 @@ pub async fn get_document(
     seller_id: Uuid,
     document_id: Uuid,
 ) -> ApiResult<DocumentRow> {
-    visible_seller(conn, principal, seller_id).await?;
+    let seller = visible_seller(conn, principal, seller_id).await?;
+    document_of(conn, &seller, document_id).await
+}
+
+/// The metadata of a document of a seller the principal may see, else 404.
+pub async fn get_document_view(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    seller_id: Uuid,
+    document_id: Uuid,
+) -> ApiResult<DocumentView> {
+    let seller = visible_seller(conn, principal, seller_id).await?;
+    document_view(
+        public_id(&seller),
+        &document_of(conn, &seller, document_id).await?,
+    )
+}
+
+async fn document_of(
+    conn: &mut AsyncPgConnection,
+    seller: &SellerRow,
+    document_id: Uuid,
+) -> ApiResult<DocumentRow> {
     Ok(seller_documents::table
-        .filter(seller_documents::seller_id.eq(seller_id))
+        .filter(seller_documents::seller_id.eq(seller.id))
         .filter(seller_documents::id.eq(document_id))
         .select(DocumentRow::as_select())
         .first(conn)
@@ -1329,9 +1430,9 @@ pub async fn audit_log(
     page: &PageParams,
 ) -> ApiResult<Page<AuditEntry>> {
     let (limit, cursor) = (page.limit()?, page.cursor()?);
-    visible_seller(conn, principal, seller_id).await?;
+    let seller = visible_seller(conn, principal, seller_id).await?;
     let mut query = seller_audit_log::table
-        .filter(seller_audit_log::seller_id.eq(seller_id))
+        .filter(seller_audit_log::seller_id.eq(seller.id))
         .select(AuditRow::as_select())
         .order(seller_audit_log::id.asc())
         .limit(limit + 1)
@@ -1340,7 +1441,10 @@ pub async fn audit_log(
         query = query.filter(seller_audit_log::id.gt(after));
     }
     let rows: Vec<AuditRow> = query.load(conn).await?;
-    let items = rows.iter().map(audit_view).collect::<ApiResult<_>>()?;
+    let items = rows
+        .iter()
+        .map(|r| audit_view(public_id(&seller), r))
+        .collect::<ApiResult<_>>()?;
     Ok(Page::from_rows(items, limit, |e: &AuditEntry| e.id))
 }
 
@@ -1590,6 +1694,26 @@ mod tests {
     }
 
     #[test]
+    fn list_lengths_are_checked_before_their_items() {
+        let req = ProfileRequest {
+            sectors: Some(vec![String::new(); 85_000]),
+            export_markets: Some(vec!["XX".into(); MAX_EXPORT_MARKETS + 1]),
+            public_identifiers: Some(vec!["pan".into(); 4]),
+            ..valid_request()
+        };
+        assert_eq!(
+            fields(parse_profile(req, YEAR, "IN")),
+            [
+                ("sectors".to_owned(), "too_many".to_owned()),
+                ("export_markets".to_owned(), "too_many".to_owned()),
+                ("public_identifiers".to_owned(), "too_many".to_owned()),
+            ]
+        );
+        assert_eq!(Sector::ALL.len(), MAX_SECTORS);
+        assert_eq!(PublicIdentifier::ALL.len(), MAX_PUBLIC_IDENTIFIERS);
+    }
+
+    #[test]
     fn payout_accounts_are_checked() {
         let ok = parse_payout_account(PayoutAccountRequest {
             account_holder_name: Some("Tiruppur Knits".into()),
@@ -1666,8 +1790,31 @@ mod tests {
         }
         assert_eq!(s, SellerStatus::Expired);
         let e = transition(SellerStatus::Submitted, Submit).unwrap_err();
-        assert_eq!(e.to_string(), "cannot submit a profile that is submitted");
+        assert_eq!(
+            e.to_string(),
+            "cannot submit: the seller is already submitted (possible now: start review)"
+        );
         assert!(matches!(ApiError::from(e), ApiError::Conflict(_)));
+        assert_eq!(
+            transition(SellerStatus::Approved, Approve)
+                .unwrap_err()
+                .to_string(),
+            "cannot approve: the seller is already approved (possible now: suspend, expire)"
+        );
+        assert_eq!(
+            transition(SellerStatus::Approved, Reject)
+                .unwrap_err()
+                .to_string(),
+            "cannot reject: the seller is approved, and reject is possible only when it is \
+             under review (possible now: suspend, expire)"
+        );
+        assert_eq!(
+            transition(SellerStatus::Rejected, Suspend)
+                .unwrap_err()
+                .to_string(),
+            "cannot suspend: the seller is rejected, and suspend is possible only when it is \
+             approved (no further change is possible)"
+        );
     }
 
     #[test]

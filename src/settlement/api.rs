@@ -26,7 +26,8 @@ pub struct CreateEstimate {
     pub buyer_currency: Option<CurrencyCode>,
     /// OUR, SHA, BEN, or `all` (default): who bears the bank charges.
     pub charge_bearer: Option<BearerSelection>,
-    /// The seller the payment is for. Sellers may omit it (it is themselves).
+    /// The seller the payment is for: its id as every seller route shows it (the `id` of its
+    /// public profile). Sellers may omit it (it is themselves).
     pub seller_id: Option<Uuid>,
 }
 
@@ -57,6 +58,8 @@ pub struct Estimate {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostRates {
+    /// 1 to 500 rates.
+    #[schema(min_items = 1, max_items = 500)]
     pub rates: Vec<RateInput>,
 }
 

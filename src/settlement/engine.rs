@@ -55,7 +55,8 @@ pub struct FeeSchedule {
     pub gst_rate_on_conversion: Decimal,
     /// Taxable value of a currency conversion (CGST Rules, Rule 32(2)(b)).
     pub conversion_gst_slabs: ConversionGstSlabs,
-    /// Corridors (buyer country → seller jurisdiction) and their routes.
+    /// Corridors (buyer country → seller jurisdiction) and their routes; at most 250.
+    #[schema(max_items = 250)]
     pub corridors: Vec<Corridor>,
 }
 
@@ -68,7 +69,8 @@ fn default_gst_rate() -> Decimal {
 /// then raised to `minimum_value_inr` and capped at `maximum_value_inr`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConversionGstSlabs {
-    /// Contiguous slabs, the first from 0, the last without an upper bound.
+    /// Contiguous slabs, the first from 0, the last without an upper bound; at most 50.
+    #[schema(max_items = 50)]
     pub slabs: Vec<GstSlab>,
     /// Smallest taxable value of any conversion, INR (₹250).
     #[schema(value_type = String, example = "250")]
@@ -117,7 +119,8 @@ pub struct Corridor {
     /// Seller's jurisdiction, ISO 3166-1 alpha-2; only "IN" is supported.
     #[schema(example = "IN")]
     pub seller_jurisdiction: String,
-    /// Every way of paying, including ones shown only as not eligible.
+    /// Every way of paying, including ones shown only as not eligible; at most 50.
+    #[schema(max_items = 50)]
     pub routes: Vec<Route>,
 }
 
@@ -284,14 +287,16 @@ pub struct Route {
     /// Required when not eligible: why.
     #[serde(default)]
     pub ineligibility_reason: Option<String>,
-    /// Notes shown with every estimate of this route.
+    /// Notes shown with every estimate of this route; at most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub notes: Vec<String>,
     /// Typical arrival; required for eligible routes.
     #[serde(default)]
     pub arrival: Option<ArrivalWindow>,
-    /// Currencies the buyer may pay in.
+    /// Currencies the buyer may pay in; at most 50.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub buyer_currencies: Vec<CurrencyCode>,
     /// Currency that crosses the border (USD for SWIFT USD, INR for SRVA).
     /// Absent: the money stays in the buyer's currency until converted to
@@ -308,8 +313,9 @@ pub struct Route {
     /// transit currency (e.g. CNY→USD), when they differ.
     #[serde(default)]
     pub conversion_abroad: Option<Spread>,
-    /// Intermediary / correspondent hops, in order.
+    /// Intermediary / correspondent hops, in order; at most 10.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub intermediaries: Vec<Hop>,
     /// Conversion into INR (absent when the transit currency is INR).
     #[serde(default)]
@@ -2096,6 +2102,11 @@ fn validate_route(e: &mut Errs, rp: &str, r: &Route) {
 /// [`FeeSchedule::validate`].
 pub fn parse_fee_schedule(doc: &serde_json::Value) -> Result<FeeSchedule, Vec<ScheduleProblem>> {
     let mut errs = Vec::new();
+    // List lengths first: an over-long list is one problem, and its items are not looked at.
+    find_long_lists(doc, "", &mut errs);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
     find_unknown_currencies(doc, "", &mut errs);
     if !errs.is_empty() {
         return Err(errs);
@@ -2120,16 +2131,64 @@ pub fn parse_fee_schedule(doc: &serde_json::Value) -> Result<FeeSchedule, Vec<Sc
     }
 }
 
+/// Most items of each list of a schedule document (the schema's `max_items`); any other list
+/// is capped at [`MAX_OTHER_LIST`].
+const LIST_CAPS: &[(&str, usize)] = &[
+    ("corridors", 250),
+    ("routes", 50),
+    ("slabs", 50),
+    ("notes", 20),
+    ("buyer_currencies", 50),
+    ("intermediaries", 10),
+];
+const MAX_OTHER_LIST: usize = 100;
+
+/// The path of a key of the object at `path`.
+fn key_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn find_long_lists(v: &serde_json::Value, path: &str, errs: &mut Vec<ScheduleProblem>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = key_path(path, k);
+                if let Value::Array(items) = child {
+                    let max = LIST_CAPS
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map_or(MAX_OTHER_LIST, |(_, max)| *max);
+                    if items.len() > max {
+                        errs.push(ScheduleProblem {
+                            field: p,
+                            message: format!("at most {max} items (got {})", items.len()),
+                        });
+                        continue;
+                    }
+                }
+                find_long_lists(child, &p, errs);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_long_lists(item, &format!("{path}[{i}]"), errs);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn find_unknown_currencies(v: &serde_json::Value, path: &str, errs: &mut Vec<ScheduleProblem>) {
     use serde_json::Value;
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
+                let p = key_path(path, k);
                 let is_ccy_key = k == "currency" || k.ends_with("_currency");
                 let is_ccy_list = k == "currencies" || k.ends_with("_currencies");
                 match child {

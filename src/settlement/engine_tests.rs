@@ -636,6 +636,22 @@ fn parse_reports_unknown_currencies_with_their_paths() {
 }
 
 #[test]
+fn parse_refuses_over_long_lists_before_looking_at_their_items() {
+    let mut doc = serde_json::to_value(default_fee_schedule()).unwrap();
+    doc["corridors"][0]["routes"][0]["buyer_currencies"] = vec!["XXX"; 85_000].into();
+    doc["corridors"][1]["routes"][0]["notes"] = vec![""; 21].into();
+    let errs = parse_fee_schedule(&doc).unwrap_err();
+    assert_eq!(
+        fields(&errs),
+        vec![
+            "corridors[0].routes[0].buyer_currencies",
+            "corridors[1].routes[0].notes"
+        ]
+    );
+    assert!(errs[0].message.contains("at most 50 items"));
+}
+
+#[test]
 fn spreads_parse_in_both_forms() {
     let a: Spread =
         serde_json::from_value(serde_json::json!({"kind": "fraction_of_mid", "rate": "0.006"}))

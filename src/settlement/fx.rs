@@ -76,6 +76,9 @@ fn to_bigdecimal(v: Decimal) -> ApiResult<BigDecimal> {
     BigDecimal::from_str(&v.to_string()).map_err(ApiError::internal)
 }
 
+/// Most rates one request or feed document may carry (also `max_items` in the schema).
+pub const MAX_RATES: usize = 500;
+
 /// A checked rate: base, quote, rate, as-of.
 pub type CheckedRate = (CurrencyCode, CurrencyCode, Decimal, DateTime<Utc>);
 
@@ -89,9 +92,19 @@ pub fn check_rates(
     if inputs.is_empty() {
         v.push(prefix, "empty", "at least one rate is required");
     }
-    if inputs.len() > 500 {
-        v.push(prefix, "too_many", "at most 500 rates per request");
-    }
+    let inputs = if inputs.len() > MAX_RATES {
+        v.push(
+            prefix,
+            "too_many",
+            format!(
+                "at most {MAX_RATES} rates per request (got {})",
+                inputs.len()
+            ),
+        );
+        &[][..]
+    } else {
+        inputs
+    };
     let mut out = Vec::new();
     for (i, r) in inputs.iter().enumerate() {
         let f = |name: &str| format!("{prefix}[{i}].{name}");
@@ -278,6 +291,7 @@ pub fn derive(
 #[serde(deny_unknown_fields)]
 pub struct FeedDocument {
     pub as_of: DateTime<Utc>,
+    #[schema(max_items = 500)]
     pub rates: Vec<RateInput>,
 }
 

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::sellers::api::{AuditAction, Badge, EnterpriseType, MsmeCategory, Sector, SellerStatus};
+use crate::sellers::api::{
+    AuditAction, Badge, EnterpriseType, MsmeCategory, PublicIdentifier, Sector, SellerStatus,
+};
 
 /// What a reason code may justify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -42,6 +44,7 @@ pub struct ChecklistItemTemplate {
     pub mandatory: bool,
     /// Enterprise types the item applies to; absent or empty: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 3)]
     pub applies_to: Option<Vec<EnterpriseType>>,
     /// Applies only to sellers claiming MSME status (an MSME category).
     #[serde(default)]
@@ -77,18 +80,20 @@ pub struct NewVettingBody {
     /// ISO 3166-1 alpha-2: sellers of this jurisdiction are assigned to the body.
     #[schema(example = "IN")]
     pub jurisdiction: String,
-    /// In order: the first is worked first.
+    /// In order: the first is worked first; at most 9.
     #[serde(default)]
-    #[schema(value_type = Vec<Sector>)]
+    #[schema(value_type = Vec<Sector>, max_items = 9)]
     pub priority_sectors: Vec<String>,
     /// How long an approval is valid, 1 to 60 months (default 12).
     pub approval_validity_months: Option<i32>,
     /// Service level: an open application older than this is breached, 1 to 2160 hours (default 72).
     pub sla_hours: Option<i32>,
     /// Default: GSTIN, IEC, Udyam (MSMEs), address proof, manufacturing evidence
-    /// (manufacturers) mandatory; bank account optional.
+    /// (manufacturers) mandatory; bank account optional. 1 to 50 items.
+    #[schema(min_items = 1, max_items = 50)]
     pub checklist: Option<Vec<ChecklistItemTemplate>>,
-    /// Default: a standard set of rejection, changes and suspension reasons.
+    /// Default: a standard set of rejection, changes and suspension reasons. 1 to 50 codes.
+    #[schema(min_items = 1, max_items = 50)]
     pub reason_codes: Option<Vec<ReasonCode>>,
 }
 
@@ -221,7 +226,9 @@ pub enum DecisionKind {
 pub struct DecisionRequest {
     pub decision: DecisionKind,
     /// Reject: at least one `rejection` code; request changes: at least one `changes` code.
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub reason_codes: Vec<String>,
     /// Free text for the seller, at most 4000 characters; required to reject or request changes.
     pub note: Option<String>,
@@ -231,11 +238,22 @@ pub struct DecisionRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChangeRequest {
-    /// Suspend: at least one `suspension` code of the seller's body.
+    /// Suspend: at least one `suspension` code of the seller's body. At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub reason_codes: Vec<String>,
     /// Why, at most 4000 characters; required to reinstate.
     pub note: Option<String>,
+}
+
+/// Another seller holding the GSTIN, IEC or Udyam number of an application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IdentifierHolder {
+    pub seller_id: Uuid,
+    pub legal_name: Option<String>,
+    pub status: SellerStatus,
+    /// The identifiers it shares with the application.
+    pub shared: Vec<PublicIdentifier>,
 }
 
 /// An application as the vetting body sees it.
@@ -260,6 +278,12 @@ pub struct Application {
     pub claim: Option<Claim>,
     /// `/v1/sellers/{id}`: the full profile and documents.
     pub profile_url: String,
+    /// Other sellers holding the same GSTIN, IEC or Udyam number, approved ones first; at
+    /// most 20. An approval is refused (409) while an approved one holds the same GSTIN.
+    #[schema(max_items = 20)]
+    pub same_identifiers: Vec<IdentifierHolder>,
+    /// More sellers share an identifier than `same_identifiers` lists.
+    pub same_identifiers_truncated: bool,
 }
 
 /// What a decision or status change did.

@@ -162,11 +162,12 @@ async fn queue(
 }
 
 /// An application: for officers of the seller's body, admins and auditors; 404 for everyone
-/// else, 403 for the seller itself (it reads `/v1/sellers/{id}`).
+/// else, 403 for the seller itself (it reads `/v1/sellers/{id}`). `same_identifiers` lists
+/// other sellers holding its GSTIN, IEC or Udyam number.
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 200, body = Application),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -194,7 +195,7 @@ async fn get_application(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 200, body = Application),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -228,7 +229,7 @@ async fn claim(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 204, description = "Released"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -253,7 +254,7 @@ async fn release(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
         (status = 200, body = Checklist),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -277,7 +278,7 @@ async fn get_checklist(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path), ("item_code" = String, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("item_code" = String, Path)),
     request_body = TickRequest,
     responses(
         JsonErrors,
@@ -310,11 +311,13 @@ async fn tick(
 /// "verified_exporter") valid for the body's validity period. Rejection and change requests
 /// need at least one reason code of their kind and a note. The audit entry and the webhook
 /// event (`seller.approved`, `seller.rejected`, `seller.changes_requested`) are written in the
-/// same transaction; the lease ends.
+/// same transaction; the lease ends. An approval is refused (409, type `duplicate-identifier`)
+/// while another approved seller holds the same GSTIN. Deciding an application that is no
+/// longer under review is 409 naming its status and what is possible.
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = DecisionRequest,
     responses(
         JsonErrors,
@@ -322,7 +325,7 @@ async fn tick(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a vetting officer (e.g. the seller itself)", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not the lease holder, or not under review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not the lease holder, not under review, or (type duplicate-identifier) another approved seller holds the GSTIN", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Mandatory items unticked, or bad reason codes / note", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -353,7 +356,7 @@ async fn decide(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = StatusChangeRequest,
     responses(
         JsonErrors,
@@ -377,11 +380,12 @@ async fn suspend(
 }
 
 /// Reinstate a suspended seller: an officer of its body or an admin, with a note. Publishes
-/// `seller.reinstated`.
+/// `seller.reinstated`. Refused (409, type `duplicate-identifier`) while another approved
+/// seller holds the same GSTIN.
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path)),
+    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = StatusChangeRequest,
     responses(
         JsonErrors,
@@ -389,7 +393,7 @@ async fn suspend(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended, or (type duplicate-identifier) another approved seller holds the GSTIN", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

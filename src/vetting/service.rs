@@ -6,7 +6,7 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Months, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -18,19 +18,23 @@ use crate::error::{ApiError, ApiResult, FieldError, Validator};
 use crate::http::IdempotencyKey;
 use crate::idempotency::{self, Created, RequestIdentity};
 use crate::sellers::api::{
-    AuditAction, BadgeKind, EnterpriseType, Sector, SellerStatus, Vocabulary,
+    AuditAction, BadgeKind, EnterpriseType, PublicIdentifier, Sector, SellerStatus, Vocabulary,
 };
 use crate::sellers::identifiers::{CountryCode, IndianState};
 use crate::sellers::model::SellerRow;
 use crate::sellers::service::{
-    Action, Actor, append_audit_entry, badge_of, can_view, parse_stored, parse_stored_list,
-    parse_stored_opt, status_of, transition,
+    Action, Actor, append_audit_entry, badge_of, can_view, named, parse_stored, parse_stored_list,
+    parse_stored_opt, public_id, status_of, transition,
 };
 
 /// How long a claim lasts; claiming again renews it.
 pub const DEFAULT_VALIDITY_MONTHS: i32 = 12;
 pub const DEFAULT_SLA_HOURS: i32 = 72;
-const MAX_TEMPLATE_ITEMS: usize = 50;
+/// Caps on the lists of requests (also `max_items` in the schema), checked before their items.
+pub const MAX_TEMPLATE_ITEMS: usize = 50;
+pub const MAX_PRIORITY_SECTORS: usize = 9;
+pub const MAX_APPLIES_TO: usize = 3;
+pub const MAX_DECISION_REASONS: usize = 20;
 const MAX_NOTE: usize = 4000;
 const MAX_TICK_NOTE: usize = 2000;
 
@@ -155,7 +159,6 @@ fn label_ok(label: &str) -> bool {
     !t.is_empty() && t.chars().count() <= 200 && !t.chars().any(char::is_control)
 }
 
-/// Checks a new body; every problem is reported at once.
 /// Checks a template list (checklist items or reason codes): its length, and per entry a
 /// valid, unique code and a label.
 fn check_entries<'a>(
@@ -164,7 +167,18 @@ fn check_entries<'a>(
     unit: &str,
     entries: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
 ) {
-    if entries.len() == 0 || entries.len() > MAX_TEMPLATE_ITEMS {
+    if entries.len() > MAX_TEMPLATE_ITEMS {
+        v.push(
+            field,
+            "too_many",
+            format!(
+                "at most {MAX_TEMPLATE_ITEMS} {unit} (got {})",
+                entries.len()
+            ),
+        );
+        return;
+    }
+    if entries.len() == 0 {
         v.push(field, "length", format!("1 to {MAX_TEMPLATE_ITEMS} {unit}"));
     }
     let mut seen: Vec<&str> = Vec::new();
@@ -193,6 +207,7 @@ fn check_entries<'a>(
     }
 }
 
+/// Checks a new body; every problem is reported at once.
 pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
     let mut v = Validator::new();
     let name = req.name.trim().to_owned();
@@ -211,7 +226,12 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
         }
     };
     let mut priority_sectors: Vec<String> = Vec::new();
-    for (i, raw) in req.priority_sectors.iter().enumerate() {
+    let sectors_in = v.cap_list(
+        "priority_sectors",
+        req.priority_sectors,
+        MAX_PRIORITY_SECTORS,
+    );
+    for (i, raw) in sectors_in.iter().enumerate() {
         match Sector::parse(&raw.trim().to_ascii_lowercase()) {
             Some(s) if !priority_sectors.iter().any(|p| p == s.as_str()) => {
                 priority_sectors.push(s.as_str().to_owned())
@@ -243,6 +263,21 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
             .iter()
             .map(|it| (it.code.as_str(), it.label.as_str())),
     );
+    if checklist.len() <= MAX_TEMPLATE_ITEMS {
+        for (i, it) in checklist.iter().enumerate() {
+            if it
+                .applies_to
+                .as_ref()
+                .is_some_and(|a| a.len() > MAX_APPLIES_TO)
+            {
+                v.push(
+                    &format!("checklist[{i}].applies_to"),
+                    "too_many",
+                    format!("at most {MAX_APPLIES_TO} items"),
+                );
+            }
+        }
+    }
     let reason_codes = req.reason_codes.unwrap_or_else(default_reason_codes);
     check_entries(
         &mut v,
@@ -495,7 +530,19 @@ pub fn check_reasons(
     let mut v = Validator::new();
     let wanted = reason_kind_for(action);
     let mut out: Vec<String> = Vec::new();
-    for (i, code) in codes.iter().enumerate() {
+    if codes.len() > MAX_DECISION_REASONS {
+        v.push(
+            "reason_codes",
+            "too_many",
+            format!("at most {MAX_DECISION_REASONS} items (got {})", codes.len()),
+        );
+    }
+    let checked = if codes.len() > MAX_DECISION_REASONS {
+        &[][..]
+    } else {
+        codes
+    };
+    for (i, code) in checked.iter().enumerate() {
         let field = format!("reason_codes[{i}]");
         match (known.iter().find(|r| &r.code == code), wanted) {
             (None, _) => v.push(&field, "unknown", "not a reason code of this vetting body"),
@@ -579,7 +626,7 @@ fn event_payload(
     note: Option<&str>,
 ) -> ApiResult<serde_json::Value> {
     Ok(serde_json::json!({
-        "seller_id": row.id,
+        "seller_id": public_id(row),
         "organisation_id": row.organisation_id,
         "vetting_body_id": row.vetting_body_id,
         "from_status": from,
@@ -786,8 +833,10 @@ impl Loaded {
     }
 }
 
+/// The seller named by `id` (its public id, or an older profile's row id); later writes use
+/// `row.id`.
 async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> ApiResult<Loaded> {
-    let query = sellers::table.find(id).select((
+    let query = named(id).select((
         SellerRow::as_select(),
         sellers::claimed_by,
         sellers::claim_expires_at,
@@ -853,15 +902,113 @@ async fn loaded_for(
     Ok((loaded, body))
 }
 
+/// How many other holders of an application's identifiers are listed.
+pub const MAX_SAME_IDENTIFIERS: usize = 20;
+
+#[derive(QueryableByName)]
+struct HolderRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    legal_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    gstin: bool,
+    #[diesel(sql_type = Bool)]
+    iec: bool,
+    #[diesel(sql_type = Bool)]
+    udyam_number: bool,
+}
+
+/// Other sellers holding the application's GSTIN, IEC or Udyam number (one indexed query),
+/// approved first; and whether there are more than listed.
+async fn same_identifiers(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+) -> ApiResult<(Vec<IdentifierHolder>, bool)> {
+    if row.gstin.is_none() && row.iec.is_none() && row.udyam_number.is_none() {
+        return Ok((Vec::new(), false));
+    }
+    let mut rows: Vec<HolderRow> = diesel::sql_query(
+        "SELECT organisation_id, legal_name, status,
+                coalesce(gstin = $2, false) AS gstin,
+                coalesce(iec = $3, false) AS iec,
+                coalesce(udyam_number = $4, false) AS udyam_number
+         FROM sellers
+         WHERE id <> $1 AND (gstin = $2 OR iec = $3 OR udyam_number = $4)
+         ORDER BY status = 'approved' DESC, id
+         LIMIT $5",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(row.id)
+    .bind::<Nullable<Text>, _>(&row.gstin)
+    .bind::<Nullable<Text>, _>(&row.iec)
+    .bind::<Nullable<Text>, _>(&row.udyam_number)
+    .bind::<diesel::sql_types::BigInt, _>(MAX_SAME_IDENTIFIERS as i64 + 1)
+    .load(conn)
+    .await?;
+    let truncated = rows.len() > MAX_SAME_IDENTIFIERS;
+    rows.truncate(MAX_SAME_IDENTIFIERS);
+    let holders = rows
+        .into_iter()
+        .map(|h| {
+            let shared = [
+                (h.gstin, PublicIdentifier::Gstin),
+                (h.iec, PublicIdentifier::Iec),
+                (h.udyam_number, PublicIdentifier::UdyamNumber),
+            ]
+            .into_iter()
+            .filter_map(|(same, which)| same.then_some(which))
+            .collect();
+            Ok(IdentifierHolder {
+                seller_id: h.organisation_id,
+                legal_name: h.legal_name,
+                status: parse_stored("status", &h.status)?,
+                shared,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((holders, truncated))
+}
+
+/// An approval is refused while another approved seller holds the same GSTIN. Serialised per
+/// GSTIN (a transaction-scoped advisory lock), so two concurrent approvals cannot both pass.
+async fn ensure_gstin_unclaimed(conn: &mut AsyncPgConnection, row: &SellerRow) -> ApiResult<()> {
+    let Some(gstin) = &row.gstin else {
+        return Ok(());
+    };
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('sellers.gstin:' || $1))")
+        .bind::<Text, _>(gstin)
+        .execute(conn)
+        .await?;
+    let holder: Option<(Uuid, Option<String>)> = sellers::table
+        .filter(sellers::gstin.eq(gstin))
+        .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
+        .filter(sellers::id.ne(row.id))
+        .select((sellers::organisation_id, sellers::legal_name))
+        .first(conn)
+        .await
+        .optional()?;
+    match holder {
+        None => Ok(()),
+        Some((other, name)) => Err(ApiError::DuplicateIdentifier(format!(
+            "GSTIN {gstin} is held by approved seller {other} ({}); reject this application, \
+             or suspend the other seller, before approving",
+            name.as_deref().unwrap_or("no legal name")
+        ))),
+    }
+}
+
 fn application_view(
     loaded: &Loaded,
     body: &VettingBodyRow,
     now: DateTime<Utc>,
+    (same_identifiers, same_identifiers_truncated): (Vec<IdentifierHolder>, bool),
 ) -> ApiResult<Application> {
     let row = &loaded.row;
     let status = status_of(row)?;
     Ok(Application {
-        seller_id: row.id,
+        seller_id: public_id(row),
         vetting_body_id: body.id,
         status,
         trading_name: row.trading_name.clone(),
@@ -878,7 +1025,9 @@ fn application_view(
         valid_until: row.valid_until,
         badge: badge_of(row)?,
         claim: loaded.claim(now),
-        profile_url: format!("/v1/sellers/{}", row.id),
+        profile_url: format!("/v1/sellers/{}", public_id(row)),
+        same_identifiers,
+        same_identifiers_truncated,
     })
 }
 
@@ -888,7 +1037,8 @@ pub async fn get_application(
     id: Uuid,
 ) -> ApiResult<Application> {
     let (loaded, body) = loaded_for(conn, principal, id, Need::Staff, false).await?;
-    application_view(&loaded, &body, Utc::now())
+    let same = same_identifiers(conn, &loaded.row).await?;
+    application_view(&loaded, &body, Utc::now(), same)
 }
 
 /// Claims (or renews) the lease; the first claim starts the review.
@@ -901,11 +1051,13 @@ pub async fn claim(
 ) -> ApiResult<Application> {
     conn.transaction(async |conn| {
         let (mut loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
+        let id = loaded.row.id;
         let now = Utc::now();
         let from = status_of(&loaded.row)?;
         if !is_open(from) {
             return Err(ApiError::Conflict(format!(
-                "an application that is {from} cannot be claimed"
+                "an application that is {from} cannot be claimed: only submitted applications \
+                 and those under review are worked"
             )));
         }
         may_claim(loaded.claim(now).as_ref(), principal.user_id)?;
@@ -943,7 +1095,8 @@ pub async fn claim(
         loaded.row = row;
         loaded.claimed_by = Some(principal.user_id);
         loaded.claim_expires_at = Some(expires);
-        application_view(&loaded, &body, now)
+        let same = same_identifiers(conn, &loaded.row).await?;
+        application_view(&loaded, &body, now, same)
     })
     .await
 }
@@ -956,6 +1109,7 @@ pub async fn release(
 ) -> ApiResult<()> {
     conn.transaction(async |conn| {
         let (loaded, _) = loaded_for(conn, principal, id, Need::Officer, true).await?;
+        let id = loaded.row.id;
         let now = Utc::now();
         match loaded.claim(now) {
             None => {}
@@ -1002,7 +1156,7 @@ fn checklist_view(
         })
         .collect();
     Checklist {
-        seller_id: row.id,
+        seller_id: public_id(row),
         items,
         missing_mandatory: missing_mandatory(template, enterprise_type, msme, &ticked_codes(ticks)),
     }
@@ -1030,6 +1184,7 @@ pub async fn get_checklist(
     id: Uuid,
 ) -> ApiResult<Checklist> {
     let (loaded, body) = loaded_for(conn, principal, id, Need::Staff, false).await?;
+    let id = loaded.row.id;
     let ticks = ticks_of(conn, id).await?;
     Ok(checklist_view(&loaded.row, &template_of(&body)?, &ticks))
 }
@@ -1057,18 +1212,20 @@ pub async fn tick(
     }
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
+        let id = loaded.row.id;
         let template = template_of(&body)?;
         if !template.iter().any(|it| it.code == item_code) {
             return Err(ApiError::NotFound);
         }
         let now = Utc::now();
-        ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
         let status = status_of(&loaded.row)?;
         if status != SellerStatus::UnderReview {
             return Err(ApiError::Conflict(format!(
-                "the checklist is read-only while the application is {status}"
+                "the checklist is read-only while the application is {status}; it changes only \
+                 while the application is under review"
             )));
         }
+        ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
         let row = ChecklistRow {
             seller_id: id,
             item_code: item_code.to_owned(),
@@ -1116,13 +1273,13 @@ pub async fn decide(
     let action = decision_action(req.decision);
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
+        let id = loaded.row.id;
         let now = Utc::now();
-        ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
+        // The status first: deciding an application that is already decided says so, rather
+        // than asking for a claim that could not help.
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
-        if action == Action::Reinstate {
-            still_valid(loaded.row.valid_until, Utc::now())?;
-        }
+        ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
         let (codes, note) = check_reasons(
             action,
             &req.reason_codes,
@@ -1131,6 +1288,7 @@ pub async fn decide(
         )?;
         let mut badge = None;
         if action == Action::Approve {
+            ensure_gstin_unclaimed(conn, &loaded.row).await?;
             let ticks = ticks_of(conn, id).await?;
             let missing = missing_mandatory(
                 &template_of(&body)?,
@@ -1214,7 +1372,7 @@ async fn finish(
     publish(conn, row, action, from, &codes, note.as_deref()).await?;
     tracing::info!(seller = %row.id, action = %action.audit_action(), %from, %to, "vetting transition");
     Ok(DecisionOutcome {
-        seller_id: row.id,
+        seller_id: public_id(row),
         action: action.audit_action(),
         from_status: from,
         status: to,
@@ -1237,10 +1395,13 @@ pub async fn change_status(
 ) -> ApiResult<DecisionOutcome> {
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::OfficerOrAdmin, true).await?;
+        let id = loaded.row.id;
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
         if action == Action::Reinstate {
             still_valid(loaded.row.valid_until, Utc::now())?;
+            // Reinstating approves again: not while another seller holds the GSTIN approved.
+            ensure_gstin_unclaimed(conn, &loaded.row).await?;
         }
         let (codes, note) = check_reasons(
             action,
@@ -1345,46 +1506,63 @@ pub async fn expire_now(
 }
 
 /// Assigns submitted applications still without a body (a body created while they were being
-/// submitted may have missed them) to the best body of their jurisdiction.
+/// submitted may have missed them) to the best body of their jurisdiction (`pick_body`).
+/// Set-based: one transaction of three statements for up to 1000 applications — lock the
+/// waiting rows, read the candidate bodies, write every assignment at once.
 pub async fn assign_waiting(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
-    let waiting: Vec<Uuid> = sellers::table
-        .filter(sellers::vetting_body_id.is_null())
-        .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
-        .select(sellers::id)
-        .order(sellers::id)
-        .limit(1000)
-        .load(conn)
-        .await?;
-    let mut assigned = 0;
-    for id in waiting {
-        let done = conn
-            .transaction(async |conn| {
-                let row: Option<SellerRow> = sellers::table
-                    .find(id)
-                    .filter(sellers::vetting_body_id.is_null())
-                    .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
-                    .select(SellerRow::as_select())
-                    .for_update()
-                    .skip_locked()
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(row) = row else {
-                    return Ok::<_, ApiError>(false);
-                };
-                let Some(body) = body_for_submission(conn, &row).await? else {
-                    return Ok(false);
-                };
-                diesel::update(sellers::table.find(id))
-                    .set(sellers::vetting_body_id.eq(body))
-                    .execute(conn)
-                    .await?;
-                Ok(true)
-            })
+    conn.transaction(async |conn| {
+        let waiting: Vec<(Uuid, String, Vec<String>)> = sellers::table
+            .filter(sellers::vetting_body_id.is_null())
+            .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
+            .select((sellers::id, sellers::home_jurisdiction, sellers::sectors))
+            .order(sellers::id)
+            .limit(1000)
+            .for_update()
+            .skip_locked()
+            .load(conn)
             .await?;
-        assigned += usize::from(done);
-    }
-    Ok(assigned)
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        let mut jurisdictions: Vec<String> = waiting.iter().map(|(_, j, _)| j.clone()).collect();
+        jurisdictions.sort_unstable();
+        jurisdictions.dedup();
+        let bodies: Vec<(String, Uuid, DateTime<Utc>, Vec<String>)> = vetting_bodies::table
+            .filter(vetting_bodies::jurisdiction.eq_any(&jurisdictions))
+            .select((
+                vetting_bodies::jurisdiction,
+                vetting_bodies::id,
+                vetting_bodies::created_at,
+                vetting_bodies::priority_sectors,
+            ))
+            .load(conn)
+            .await?;
+        let (ids, picked): (Vec<Uuid>, Vec<Uuid>) = waiting
+            .iter()
+            .filter_map(|(id, jurisdiction, sectors)| {
+                let candidates: Vec<Candidate> = bodies
+                    .iter()
+                    .filter(|(j, ..)| j == jurisdiction)
+                    .map(|(_, body, created_at, priority)| (*body, *created_at, priority.clone()))
+                    .collect();
+                pick_body(&candidates, sectors).map(|body| (*id, body))
+            })
+            .unzip();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let assigned = diesel::sql_query(
+            "UPDATE sellers SET vetting_body_id = a.body
+             FROM unnest($1::uuid[], $2::uuid[]) AS a(id, body)
+             WHERE sellers.id = a.id",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+        .bind::<Array<diesel::sql_types::Uuid>, _>(&picked)
+        .execute(conn)
+        .await?;
+        Ok::<_, ApiError>(assigned)
+    })
+    .await
 }
 
 /// At start-up and hourly, until the server stops: expire lapsed approvals, assign waiting

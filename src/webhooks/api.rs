@@ -11,8 +11,9 @@ pub struct NewEndpoint {
     /// Where events are POSTed (https in production).
     #[schema(example = "https://erp.tiruppur-knits.example/hooks/exportbridge")]
     pub url: String,
-    /// Event types to receive; empty or absent means all.
+    /// Event types to receive; empty or absent means all. At most 8.
     #[serde(default)]
+    #[schema(max_items = 8)]
     pub event_types: Vec<String>,
 }
 

@@ -114,7 +114,7 @@ pub async fn create(
     may_manage(principal)?;
     let mut v = Validator::new();
     let url = v.check("url", parse_url(&req.url, config.mode));
-    let mut types = req.event_types.clone();
+    let mut types = v.cap_list("event_types", req.event_types.clone(), EVENT_TYPES.len());
     types.sort();
     types.dedup();
     for (i, t) in types.iter().enumerate() {
