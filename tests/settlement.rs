@@ -778,6 +778,8 @@ async fn idempotent_estimates_beyond_the_pool_size_do_not_deadlock_it() {
     assert_eq!(me.status(), 200);
     // The pool's wait timeout is 10 s: a deadlock shows as 503s after it, not as slowness.
     assert!(started.elapsed() < std::time::Duration::from_secs(9));
+}
+
 /// The USD 91,321.74 OUR from the US at USD/INR 84.00 (the demo rates): the bank's
 /// 0.60% spread gives 83.496, so USD 91,321.74 is ₹76,25,000.00 exactly; the Rule 32(2)(b)
 /// value ₹12,125 × 18% = ₹2,182.50, which the law rounds up to ₹2,183 (half-even said ₹2,182).
