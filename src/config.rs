@@ -167,13 +167,28 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: i64,
 
-    /// Failed logins for one email within the window before further attempts are refused.
+    /// Failed logins for one email from one client address within the window before further
+    /// attempts from that address are refused (each attempt counts before the password check).
     #[arg(long, env = "EXPORTBRIDGE_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: i32,
+
+    /// Failed logins for one email from all addresses together within the window before every
+    /// attempt is refused (against guessing from many addresses).
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_LOGIN_ACCOUNT_MAX_FAILURES",
+        default_value_t = 50
+    )]
+    pub login_account_max_failures: i32,
 
     /// Length of the failed-login window and of the lock-out, in seconds.
     #[arg(long, env = "EXPORTBRIDGE_LOGIN_WINDOW", default_value_t = 900)]
     pub login_window_secs: i64,
+
+    /// Seconds after a refresh in which presenting the just-rotated refresh token again (a
+    /// client retrying) gets a fresh pair of the same session instead of revoking it as reuse.
+    #[arg(long, env = "EXPORTBRIDGE_REFRESH_REUSE_GRACE", default_value_t = 30)]
+    pub refresh_reuse_grace_secs: i64,
 
     /// Largest accepted JSON body, in bytes.
     #[arg(long, env = "EXPORTBRIDGE_JSON_LIMIT", default_value_t = 256 * 1024)]
@@ -296,6 +311,17 @@ impl Config {
         }
         if self.access_token_ttl_secs <= 0 || self.refresh_token_ttl_secs <= 0 {
             return Err("token lifetimes must be positive".into());
+        }
+        if self.login_max_failures < 1
+            || self.login_account_max_failures < self.login_max_failures
+            || self.login_window_secs <= 0
+        {
+            return Err("EXPORTBRIDGE_LOGIN_MAX_FAILURES must be at least 1, EXPORTBRIDGE_LOGIN_ACCOUNT_MAX_FAILURES at least as large, and EXPORTBRIDGE_LOGIN_WINDOW positive".into());
+        }
+        if !(0..=300).contains(&self.refresh_reuse_grace_secs) {
+            return Err(
+                "EXPORTBRIDGE_REFRESH_REUSE_GRACE must be between 0 and 300 seconds".into(),
+            );
         }
         if self.document_limit == 0 {
             return Err("EXPORTBRIDGE_DOCUMENT_LIMIT must be positive".into());

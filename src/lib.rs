@@ -44,6 +44,8 @@ pub struct AppState {
     pub pricing: settlement::cache::PricingCache,
     /// Group commit of stored estimates.
     pub estimates: settlement::writer::EstimateWriter,
+    /// Recently checked sessions of access tokens.
+    pub sessions: auth::sessions::SessionCache,
 }
 
 #[derive(OpenApi)]
@@ -167,6 +169,7 @@ impl Application {
             jwt: JwtKeys::from_config(&config)?,
             pricing: Default::default(),
             estimates: Default::default(),
+            sessions: Default::default(),
             config,
         });
         start_up(&state).await;

@@ -12,7 +12,9 @@ use crate::error::ApiResult;
 const STATEMENTS: &[&str] = &[
     "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
     "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '7 days'",
-    "DELETE FROM login_throttle WHERE coalesce(locked_until, window_started_at) < now() - interval '1 day'",
+    "DELETE FROM login_throttle WHERE window_started_at < now() - interval '1 day'",
+    // A session whose refresh tokens have all been cleaned up is over.
+    "DELETE FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = s.id) AND s.created_at < now() - interval '1 day'",
 ];
 
 /// Runs every clean-up once; returns the rows removed.

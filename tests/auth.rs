@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{JWT_SECRET, PASSWORD, TestApp, assert_problem, problem_fields};
+use common::{JWT_SECRET, PASSWORD, TestApp, assert_problem, client_from, problem_fields};
 use exportbridge::auth::Role;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
@@ -136,31 +136,23 @@ async fn repeated_failed_logins_are_throttled() {
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
-    let app = TestApp::spawn().await;
+    // No grace window: any second use of a rotated token is reuse.
+    let app = TestApp::spawn_with(|c| c.refresh_reuse_grace_secs = 0).await;
     let session = app.login_as(Role::Buyer).await;
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.post_json("/v1/auth/refresh", &json!({"refresh_token": token}), None)
-                .await
-        }
-    };
-    let res = refresh(session.refresh_token.clone()).await;
+    let res = app.refresh(&session.refresh_token).await;
     assert_eq!(res.status(), 200);
     let second: Value = res.json().await.unwrap();
     let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    let second_access = second["access_token"].as_str().unwrap().to_owned();
     assert_ne!(second_refresh, session.refresh_token);
-    assert_eq!(
-        app.get("/v1/me", second["access_token"].as_str())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/v1/me", Some(&second_access)).await.status(), 200);
 
     // Reusing the rotated token is refused and revokes the family…
-    assert_problem(refresh(session.refresh_token.clone()).await, 401).await;
-    // …so the newest token of that family is dead too.
-    assert_problem(refresh(second_refresh).await, 401).await;
+    assert_problem(app.refresh(&session.refresh_token).await, 401).await;
+    // …so the newest token of that family is dead too, and so are its access tokens.
+    assert_problem(app.refresh(&second_refresh).await, 401).await;
+    assert_problem(app.get("/v1/me", Some(&second_access)).await, 401).await;
+    assert_problem(app.get("/v1/me", Some(&session.token)).await, 401).await;
 
     // A separate login is a separate family and still works.
     let other = app
@@ -170,18 +162,123 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .await
         .unwrap();
     assert_eq!(
-        refresh(other["refresh_token"].as_str().unwrap().to_owned())
+        app.refresh(other["refresh_token"].as_str().unwrap())
             .await
             .status(),
         200
     );
-    assert_problem(refresh("garbage".into()).await, 401).await;
+    assert_problem(app.refresh("garbage").await, 401).await;
+}
+
+#[tokio::test]
+async fn parallel_wrong_logins_check_at_most_the_limit() {
+    let app = TestApp::spawn().await;
+    app.register("buyer", "burst@example.com", "SG").await;
+    let answers = futures_util::future::join_all(
+        (0..40).map(|_| app.login("burst@example.com", "guess guess guess")),
+    )
+    .await;
+    let count = |code: u16| answers.iter().filter(|r| r.status() == code).count();
+    let limit = app.config.login_max_failures as usize;
+    assert_eq!(
+        (count(401), count(429)),
+        (limit, 40 - limit),
+        "only {limit} passwords may be checked per window"
+    );
+}
+
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn().await;
+    app.register("buyer", "owner@example.com", "SG").await;
+    let attacker = client_from("127.0.0.2");
+    for _ in 0..app.config.login_max_failures {
+        let res = app
+            .login_from(&attacker, "owner@example.com", "guess guess guess")
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = app
+        .login_from(&attacker, "owner@example.com", PASSWORD)
+        .await;
+    assert_problem(res, 429).await;
+    // The owner, from their own address, is not locked out.
+    assert_eq!(app.login("owner@example.com", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_account_ceiling_bites_across_addresses() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_max_failures = 3;
+        c.login_account_max_failures = 5;
+    })
+    .await;
+    app.register("buyer", "target@example.com", "SG").await;
+    let guess = async |ip: &str, n: usize| {
+        let client = client_from(ip);
+        for _ in 0..n {
+            let res = app
+                .login_from(&client, "target@example.com", "guess guess guess")
+                .await;
+            assert_eq!(res.status(), 401, "{ip}");
+        }
+    };
+    guess("127.0.0.2", 3).await;
+    guess("127.0.0.3", 2).await;
+    // Five failures from all addresses together: every address is refused now.
+    let res = app
+        .login_from(&client_from("127.0.0.4"), "target@example.com", PASSWORD)
+        .await;
+    assert!(res.headers().get("retry-after").is_some());
+    assert_problem(res, 429).await;
+    assert_problem(app.login("target@example.com", PASSWORD).await, 429).await;
+}
+
+#[tokio::test]
+async fn parallel_refreshes_of_one_token_keep_the_session() {
+    let app = TestApp::spawn().await;
+    let session = app.login_as(Role::Buyer).await;
+    let answers =
+        futures_util::future::join_all((0..10).map(|_| app.refresh(&session.refresh_token))).await;
+    let mut pairs = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 200, "every retry of the refresh gets tokens");
+        pairs.push(res.json::<Value>().await.unwrap());
+    }
+    // Every access token works, and the session goes on with any of the new refresh tokens.
+    for pair in &pairs {
+        assert_eq!(
+            app.get("/v1/me", pair["access_token"].as_str())
+                .await
+                .status(),
+            200
+        );
+    }
+    let next = app
+        .refresh(pairs[0]["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(next.status(), 200);
+    let next: Value = next.json().await.unwrap();
+    assert_eq!(
+        app.get("/v1/me", next["access_token"].as_str())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.get("/v1/me", Some(&session.token)).await.status(), 200);
 }
 
 #[tokio::test]
 async fn logout_ends_the_session() {
     let app = TestApp::spawn().await;
     let session = app.login_as(Role::Seller).await;
+    let other = app
+        .login(&session.email, PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(app.get("/v1/me", Some(&session.token)).await.status(), 200);
     let res = app
         .post_json(
             "/v1/auth/logout",
@@ -190,14 +287,15 @@ async fn logout_ends_the_session() {
         )
         .await;
     assert_eq!(res.status(), 204);
-    let res = app
-        .post_json(
-            "/v1/auth/refresh",
-            &json!({"refresh_token": session.refresh_token}),
-            None,
-        )
-        .await;
-    assert_problem(res, 401).await;
+    assert_problem(app.refresh(&session.refresh_token).await, 401).await;
+    // The session's access token stops working at once; another session of the user does not.
+    assert_problem(app.get("/v1/me", Some(&session.token)).await, 401).await;
+    assert_eq!(
+        app.get("/v1/me", other["access_token"].as_str())
+            .await
+            .status(),
+        200
+    );
 }
 
 fn forge(claims: Value, secret: &str, alg: Algorithm) -> String {
@@ -286,6 +384,14 @@ async fn bad_tokens_are_401() {
             forge(claims(json!({"sub": null})), JWT_SECRET, Algorithm::HS256),
         ),
         ("garbage", "abc.def.ghi".to_owned()),
+        (
+            "no such session",
+            forge(
+                claims(json!({"sid": Uuid::now_v7()})),
+                JWT_SECRET,
+                Algorithm::HS256,
+            ),
+        ),
     ];
     for (name, token) in cases {
         let res = app.get("/v1/me", Some(&token)).await;

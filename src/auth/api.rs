@@ -74,6 +74,8 @@ pub struct UserView {
     pub full_name: String,
     pub role: Role,
     pub organisation_id: Uuid,
+    /// When an admin disabled the account; `null` while it is active.
+    pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -104,5 +106,34 @@ pub struct CreateUserRequest {
     /// `vetting_officer`, `admin` or `auditor`.
     pub role: Role,
     /// Required for vetting officers: the vetting body's organisation.
+    pub organisation_id: Option<Uuid>,
+}
+
+/// Whether a user may log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Disabled,
+}
+
+/// Filters of the user list; all optional, combined with AND.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilters {
+    pub role: Option<Role>,
+    pub organisation_id: Option<Uuid>,
+    pub status: Option<UserStatus>,
+    /// Users whose email starts with this (case-insensitive), at most 254 characters.
+    pub email_prefix: Option<String>,
+}
+
+/// A new role for a user. The user moves to `organisation_id` when given; otherwise admins and
+/// auditors move to the platform organisation and other roles stay in their organisation, which
+/// must be of the role's kind.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRoleRequest {
+    pub role: Role,
     pub organisation_id: Option<Uuid>,
 }

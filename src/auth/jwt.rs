@@ -21,6 +21,9 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The session (refresh-token family) the token belongs to: checked on every request, so a
+    /// revoked session, a disabled user or a changed role take effect at once.
+    pub sid: Uuid,
 }
 
 /// Keys and rules for access tokens.
@@ -68,7 +71,13 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    pub fn issue(&self, user: Uuid, organisation: Uuid, role: Role) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        organisation: Uuid,
+        role: Role,
+        session: Uuid,
+    ) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -79,6 +88,7 @@ impl JwtKeys {
             iat: now,
             exp: now + self.ttl_secs,
             jti: Uuid::now_v7(),
+            sid: session,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
@@ -114,9 +124,10 @@ mod tests {
     fn issued_tokens_verify() {
         let k = keys();
         let (u, o) = (Uuid::now_v7(), Uuid::now_v7());
-        let t = k.issue(u, o, Role::Buyer).unwrap();
+        let s = Uuid::now_v7();
+        let t = k.issue(u, o, Role::Buyer, s).unwrap();
         let c = k.verify(&t).unwrap();
-        assert_eq!((c.sub, c.org, c.role), (u, o, Role::Buyer));
+        assert_eq!((c.sub, c.org, c.role, c.sid), (u, o, Role::Buyer, s));
         assert_eq!(c.exp - c.iat, 900);
     }
 
@@ -124,7 +135,7 @@ mod tests {
     fn tampered_tokens_fail() {
         let k = keys();
         let t = k
-            .issue(Uuid::now_v7(), Uuid::now_v7(), Role::Buyer)
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Role::Buyer, Uuid::now_v7())
             .unwrap();
         let mut bad = t.clone();
         bad.pop();

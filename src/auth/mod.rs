@@ -8,6 +8,8 @@ pub mod password;
 pub mod principal;
 pub mod routes;
 pub mod service;
+pub mod sessions;
+pub mod users;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

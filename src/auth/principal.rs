@@ -1,12 +1,11 @@
 //! The authenticated caller, extracted from `Authorization: Bearer <jwt>`.
 
-use std::future::{Ready, ready};
-
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use super::Role;
+use super::{Role, sessions};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -54,19 +53,46 @@ fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
 
 impl FromRequest for Principal {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
+    /// Verifies the token, then checks its session: one lookup (or a cache hit), the connection
+    /// returned before the handler runs.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready((|| {
+        let checked = (|| {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal("application state missing"))?;
-            let claims = state.jwt.verify(bearer(req)?)?;
+            Ok::<_, ApiError>((state.clone(), state.jwt.verify(bearer(req)?)?))
+        })();
+        Box::pin(async move {
+            let (state, claims) = checked?;
+            let session = match state.sessions.get(claims.sid) {
+                Some(s) => s,
+                None => {
+                    let found = {
+                        let mut conn = state.stores.platform().await?;
+                        sessions::lookup(&mut conn, claims.sid).await?
+                    };
+                    let Some(s) = found else {
+                        return Err(ended());
+                    };
+                    state.sessions.put(claims.sid, s);
+                    s
+                }
+            };
+            if !session.live || session.user_id != claims.sub {
+                return Err(ended());
+            }
+            // The role and organisation as stored now, not as when the token was issued.
             Ok(Principal {
-                user_id: claims.sub,
-                organisation_id: claims.org,
-                role: claims.role,
+                user_id: session.user_id,
+                organisation_id: session.organisation_id,
+                role: session.role,
             })
-        })())
+        })
     }
+}
+
+fn ended() -> ApiError {
+    ApiError::Unauthorized("the session has ended or the account is disabled; log in again".into())
 }

@@ -1,13 +1,13 @@
 //! Thin handlers for `/v1/auth/*`, `/v1/me` and `/v1/admin/users`.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use uuid::Uuid;
 
 use super::api::*;
-use super::{Principal, Role, service};
+use super::{Principal, Role, service, users};
 use crate::AppState;
 use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, Json};
+use crate::http::{IdempotencyKey, Json, Page, PageParams};
 use crate::idempotency::{self, Created, RequestIdentity};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -17,7 +17,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(logout)
         .service(me)
         .service(create_user)
-        .service(get_user);
+        .service(list_users)
+        .service(get_user)
+        .service(disable_user)
+        .service(enable_user)
+        .service(change_role);
 }
 
 /// Register a seller or buyer organisation and its first user.
@@ -53,20 +57,34 @@ async fn register(
         JsonErrors,
         (status = 200, body = TokenResponse),
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this email from this address, or from all addresses together; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
+    // The peer address, not X-Forwarded-For: a header the client writes cannot pick the bucket.
+    let client = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     let mut conn = state.stores.platform().await?;
-    let tokens = service::login(&mut conn, &state.jwt, &state.config, body.into_inner()).await?;
+    let tokens = service::login(
+        &mut conn,
+        &state.jwt,
+        &state.config,
+        body.into_inner(),
+        &client,
+    )
+    .await?;
     Ok(web::Json(tokens))
 }
 
-/// Rotate a refresh token: returns new tokens; the presented one stops working.
+/// Rotate a refresh token: returns new tokens of the same session. Presenting the old one again
+/// within the grace window (`EXPORTBRIDGE_REFRESH_REUSE_GRACE`, 30 s) returns another fresh pair;
+/// later it counts as reuse and ends the session.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -82,11 +100,18 @@ async fn refresh(
     body: Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let mut conn = state.stores.platform().await?;
-    let tokens = service::refresh(&mut conn, &state.jwt, &state.config, body.into_inner()).await?;
+    let tokens = service::refresh(
+        &mut conn,
+        &state.jwt,
+        &state.config,
+        &state.sessions,
+        body.into_inner(),
+    )
+    .await?;
     Ok(web::Json(tokens))
 }
 
-/// End the session the refresh token belongs to.
+/// End the session the refresh token belongs to; its access tokens stop working too.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -95,7 +120,7 @@ async fn refresh(
 #[post("/auth/logout")]
 async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    service::logout(&mut conn, body.into_inner()).await?;
+    service::logout(&mut conn, &state.sessions, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -179,5 +204,131 @@ async fn get_user(
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
         service::get_user(&mut conn, &principal, id.into_inner()).await?,
+    ))
+}
+
+/// Users, newest first, filtered by role, organisation, status and email prefix. Admins only.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(UserFilters, PageParams),
+    responses(
+        AuthErrors,
+        (status = 200, body = Page<UserView>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users")]
+async fn list_users(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filters: web::Query<UserFilters>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<UserView>>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        users::list(&mut conn, &principal, &filters, &page).await?,
+    ))
+}
+
+/// Disable a user: they cannot log in, and every session ends (access tokens included) at once.
+/// Repeating it changes nothing. Admins only; not on themselves.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        AuthErrors,
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot disable themselves", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/users/{id}/disable")]
+async fn disable_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<UserView>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        users::set_disabled(
+            &mut conn,
+            &state.sessions,
+            &principal,
+            id.into_inner(),
+            true,
+        )
+        .await?,
+    ))
+}
+
+/// Enable a disabled user again; they log in anew. Repeating it changes nothing. Admins only.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        AuthErrors,
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/users/{id}/enable")]
+async fn enable_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<UserView>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        users::set_disabled(
+            &mut conn,
+            &state.sessions,
+            &principal,
+            id.into_inner(),
+            false,
+        )
+        .await?,
+    ))
+}
+
+/// Change a user's role (and organisation); it applies from their next request. Admins only;
+/// not on themselves.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = ChangeRoleRequest,
+    responses(
+        AuthErrors,
+        JsonErrors,
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot change their own role", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The organisation is missing or not of the role's kind", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/admin/users/{id}/role")]
+async fn change_role(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<ChangeRoleRequest>,
+) -> ApiResult<web::Json<UserView>> {
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        users::change_role(
+            &mut conn,
+            &state.sessions,
+            &principal,
+            id.into_inner(),
+            body.into_inner(),
+        )
+        .await?,
     ))
 }

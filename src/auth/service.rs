@@ -11,9 +11,12 @@ use uuid::Uuid;
 use super::api::*;
 use super::jwt::JwtKeys;
 use super::model::{Membership, Organisation, RefreshToken, User};
+use super::sessions::SessionCache;
 use super::{OrganisationKind, PLATFORM_ORGANISATION_ID, Principal, Role, password};
 use crate::config::Config;
-use crate::db::schema::{login_throttle, memberships, organisations, refresh_tokens, users};
+use crate::db::schema::{
+    login_throttle, memberships, organisations, refresh_tokens, sessions, users,
+};
 use crate::error::{ApiError, ApiResult, Validator};
 
 const BAD_CREDENTIALS: &str = "the email or password is incorrect";
@@ -69,7 +72,7 @@ fn new_refresh_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-fn user_view(user: &User, membership: &Membership) -> ApiResult<UserView> {
+pub(super) fn user_view(user: &User, membership: &Membership) -> ApiResult<UserView> {
     Ok(UserView {
         id: user.id,
         email: user.email.clone(),
@@ -77,6 +80,7 @@ fn user_view(user: &User, membership: &Membership) -> ApiResult<UserView> {
         role: Role::parse(&membership.role)
             .ok_or_else(|| ApiError::internal(format!("unknown role {}", membership.role)))?,
         organisation_id: membership.organisation_id,
+        disabled_at: user.disabled_at,
         created_at: user.created_at,
     })
 }
@@ -211,52 +215,97 @@ pub async fn register(
     .await
 }
 
-/// Refuses attempts while an email is locked out.
-async fn throttle_check(conn: &mut AsyncPgConnection, email_key: &str) -> ApiResult<()> {
-    let locked: Option<Option<chrono::DateTime<Utc>>> = login_throttle::table
-        .find(email_key)
-        .select(login_throttle::locked_until)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(Some(until)) = locked {
-        let left = (until - Utc::now()).num_seconds();
-        if left > 0 {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: left as u64,
-            });
-        }
-    }
-    Ok(())
-}
-
-async fn throttle_record_failure(
+/// Counts a login attempt before the password is checked, in one statement, so that parallel
+/// attempts cannot slip past the limit: once for (email, client address) and, unless that
+/// address is already over its limit, once for the account across addresses (`*`). Refuses
+/// when either count is over its limit.
+async fn throttle_attempt(
     conn: &mut AsyncPgConnection,
     config: &Config,
     email_key: &str,
+    client: &str,
 ) -> ApiResult<()> {
-    // One statement, so concurrent failures all count.
-    diesel::sql_query(
-        "INSERT INTO login_throttle AS t (email_key, failures, window_started_at)
-         VALUES ($1, 1, now())
-         ON CONFLICT (email_key) DO UPDATE SET
-           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $2)
-                           THEN 1 ELSE t.failures + 1 END,
-           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $2)
-                           THEN now() ELSE t.window_started_at END,
-           locked_until = CASE WHEN t.window_started_at >= now() - make_interval(secs => $2)
-                                AND t.failures + 1 >= $3
-                           THEN now() + make_interval(secs => $2) ELSE NULL END",
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        address_attempts: i32,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        address_left: f64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        account_attempts: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        account_left: Option<f64>,
+    }
+    let counts: Counts = diesel::sql_query(
+        "WITH address AS (
+           INSERT INTO login_throttle AS t (email_key, client_key, attempts, window_started_at)
+           VALUES ($1, $2, 1, now())
+           ON CONFLICT (email_key, client_key) DO UPDATE SET
+             attempts = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                             THEN 1 ELSE t.attempts + 1 END,
+             window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                             THEN now() ELSE t.window_started_at END
+           RETURNING attempts, window_started_at
+         ), account AS (
+           INSERT INTO login_throttle AS t (email_key, client_key, attempts, window_started_at)
+           SELECT $1, '*', 1, now() FROM address WHERE address.attempts <= $4
+           ON CONFLICT (email_key, client_key) DO UPDATE SET
+             attempts = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                             THEN 1 ELSE t.attempts + 1 END,
+             window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                             THEN now() ELSE t.window_started_at END
+           RETURNING attempts, window_started_at
+         )
+         SELECT a.attempts AS address_attempts,
+                extract(epoch FROM a.window_started_at + make_interval(secs => $3) - now())::float8
+                  AS address_left,
+                c.attempts AS account_attempts,
+                extract(epoch FROM c.window_started_at + make_interval(secs => $3) - now())::float8
+                  AS account_left
+         FROM address a LEFT JOIN account c ON true",
     )
     .bind::<diesel::sql_types::Text, _>(email_key)
+    .bind::<diesel::sql_types::Text, _>(client)
     .bind::<diesel::sql_types::Double, _>(config.login_window_secs as f64)
     .bind::<diesel::sql_types::Integer, _>(config.login_max_failures)
-    .execute(conn)
+    .get_result(conn)
     .await?;
+    let refused = if counts.address_attempts > config.login_max_failures {
+        Some(counts.address_left)
+    } else if counts.account_attempts.unwrap_or(0) > config.login_account_max_failures {
+        counts.account_left
+    } else {
+        None
+    };
+    match refused {
+        Some(left) => Err(ApiError::TooManyRequests {
+            retry_after_secs: left.ceil().max(1.0) as u64,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A successful login clears its address's count and takes itself off the account's count.
+async fn throttle_success(
+    conn: &mut AsyncPgConnection,
+    email_key: &str,
+    client: &str,
+) -> ApiResult<()> {
+    diesel::delete(login_throttle::table.find((email_key, client)))
+        .execute(conn)
+        .await?;
+    diesel::update(login_throttle::table.find((email_key, "*")))
+        .set(
+            login_throttle::attempts.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "greatest(attempts - 1, 0)",
+            )),
+        )
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn load_account(
+pub(super) async fn load_account(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
 ) -> ApiResult<(User, Membership, Organisation)> {
@@ -279,7 +328,7 @@ async fn issue_tokens(
     keys: &JwtKeys,
     config: &Config,
     membership: &Membership,
-    family_id: Uuid,
+    session_id: Uuid,
 ) -> ApiResult<TokenResponse> {
     let role = Role::parse(&membership.role)
         .ok_or_else(|| ApiError::internal(format!("unknown role {}", membership.role)))?;
@@ -288,7 +337,7 @@ async fn issue_tokens(
     diesel::insert_into(refresh_tokens::table)
         .values(&RefreshToken {
             id: Uuid::now_v7(),
-            family_id,
+            family_id: session_id,
             user_id: membership.user_id,
             token_hash: refresh_hash(&refresh_token),
             issued_at: now,
@@ -299,7 +348,12 @@ async fn issue_tokens(
         .execute(conn)
         .await?;
     Ok(TokenResponse {
-        access_token: keys.issue(membership.user_id, membership.organisation_id, role)?,
+        access_token: keys.issue(
+            membership.user_id,
+            membership.organisation_id,
+            role,
+            session_id,
+        )?,
         token_type: "Bearer".into(),
         expires_in: keys.ttl_secs(),
         refresh_token,
@@ -307,17 +361,19 @@ async fn issue_tokens(
     })
 }
 
+/// Logs in from `client` (the peer address), starting a new session.
 pub async fn login(
     conn: &mut AsyncPgConnection,
     keys: &JwtKeys,
     config: &Config,
     req: LoginRequest,
+    client: &str,
 ) -> ApiResult<TokenResponse> {
     let email_key = req.email.trim().to_lowercase();
     if email_key.is_empty() || req.password.is_empty() || email_key.len() > 254 {
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
     }
-    throttle_check(conn, &email_key).await?;
+    throttle_attempt(conn, config, &email_key, client).await?;
     let found: Option<(User, Membership)> = users::table
         .inner_join(memberships::table)
         .filter(
@@ -333,32 +389,47 @@ pub async fn login(
         .filter(|(u, _)| u.disabled_at.is_none())
         .map(|(u, _)| u.password_hash.clone());
     if !password::verify(req.password, stored).await? {
-        throttle_record_failure(conn, config, &email_key).await?;
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
     }
     let Some((_, membership)) = found else {
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
     };
-    diesel::delete(login_throttle::table.find(&email_key))
-        .execute(conn)
-        .await?;
-    issue_tokens(conn, keys, config, &membership, Uuid::now_v7()).await
+    throttle_success(conn, &email_key, client).await?;
+    conn.transaction(async |conn| {
+        let session_id = Uuid::now_v7();
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(session_id),
+                sessions::user_id.eq(membership.user_id),
+            ))
+            .execute(conn)
+            .await?;
+        issue_tokens(conn, keys, config, &membership, session_id).await
+    })
+    .await
 }
 
 enum RefreshOutcome {
     Issued(TokenResponse),
     Refused,
+    /// Refused, and the session was revoked.
+    Revoked(Uuid),
 }
 
-/// Rotates a refresh token. Presenting one that was already rotated means it leaked: the whole
-/// family (that login's session) is revoked.
+const REFRESH_REFUSED: &str = "the refresh token is invalid, expired or revoked; log in again";
+
+/// Rotates a refresh token. Presenting one again within `refresh_reuse_grace_secs` of its
+/// rotation is a client retrying (a lost answer, parallel refreshes) and gets a fresh pair of
+/// the same session; later it means the token leaked: the whole session is revoked.
 pub async fn refresh(
     conn: &mut AsyncPgConnection,
     keys: &JwtKeys,
     config: &Config,
+    cache: &SessionCache,
     req: RefreshRequest,
 ) -> ApiResult<TokenResponse> {
     let hash = refresh_hash(req.refresh_token.trim());
+    let grace = Duration::seconds(config.refresh_reuse_grace_secs);
     let outcome = conn
         .transaction(async |conn| {
             let token: Option<RefreshToken> = refresh_tokens::table
@@ -375,54 +446,105 @@ pub async fn refresh(
             if token.revoked_at.is_some() || token.expires_at <= now {
                 return Ok(RefreshOutcome::Refused);
             }
-            if token.rotated_at.is_some() {
-                tracing::warn!(family = %token.family_id, user = %token.user_id, "refresh token reuse: revoking the session");
-                revoke_family(conn, token.family_id).await?;
-                return Ok(RefreshOutcome::Refused);
+            match token.rotated_at {
+                Some(rotated) if now < rotated + grace => {
+                    tracing::info!(session = %token.family_id, "refresh token presented again within the grace window");
+                }
+                Some(_) => {
+                    tracing::warn!(session = %token.family_id, user = %token.user_id, "refresh token reuse: revoking the session");
+                    revoke_session(conn, token.family_id).await?;
+                    return Ok(RefreshOutcome::Revoked(token.family_id));
+                }
+                None => {
+                    diesel::update(refresh_tokens::table.find(token.id))
+                        .set(refresh_tokens::rotated_at.eq(now))
+                        .execute(conn)
+                        .await?;
+                }
             }
             let (user, membership, _) = load_account(conn, token.user_id).await?;
             if user.disabled_at.is_some() {
-                revoke_family(conn, token.family_id).await?;
-                return Ok(RefreshOutcome::Refused);
+                revoke_session(conn, token.family_id).await?;
+                return Ok(RefreshOutcome::Revoked(token.family_id));
             }
-            diesel::update(refresh_tokens::table.find(token.id))
-                .set(refresh_tokens::rotated_at.eq(now))
-                .execute(conn)
-                .await?;
             let tokens = issue_tokens(conn, keys, config, &membership, token.family_id).await?;
             Ok::<_, ApiError>(RefreshOutcome::Issued(tokens))
         })
         .await?;
     match outcome {
         RefreshOutcome::Issued(tokens) => Ok(tokens),
-        RefreshOutcome::Refused => Err(ApiError::Unauthorized(
-            "the refresh token is invalid, expired or revoked; log in again".into(),
-        )),
+        RefreshOutcome::Refused => Err(ApiError::Unauthorized(REFRESH_REFUSED.into())),
+        RefreshOutcome::Revoked(session) => {
+            cache.forget_session(session);
+            Err(ApiError::Unauthorized(REFRESH_REFUSED.into()))
+        }
     }
 }
 
-async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> ApiResult<()> {
+/// Revokes a session and its refresh tokens; the caller forgets it in the cache after commit.
+async fn revoke_session(conn: &mut AsyncPgConnection, session: Uuid) -> ApiResult<()> {
+    let now = Utc::now();
+    diesel::update(
+        sessions::table
+            .find(session)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
     diesel::update(
         refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::family_id.eq(session))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
-    .set(refresh_tokens::revoked_at.eq(Utc::now()))
+    .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Ends the session the refresh token belongs to. Unknown tokens are ignored.
-pub async fn logout(conn: &mut AsyncPgConnection, req: RefreshRequest) -> ApiResult<()> {
-    let family: Option<Uuid> = refresh_tokens::table
+/// Revokes every session of a user (they are being disabled).
+pub(super) async fn revoke_user_sessions(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends the session the refresh token belongs to, its access tokens included. Unknown tokens
+/// are ignored.
+pub async fn logout(
+    conn: &mut AsyncPgConnection,
+    cache: &SessionCache,
+    req: RefreshRequest,
+) -> ApiResult<()> {
+    let session: Option<Uuid> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(refresh_hash(req.refresh_token.trim())))
         .select(refresh_tokens::family_id)
         .first(conn)
         .await
         .optional()?;
-    if let Some(family) = family {
-        revoke_family(conn, family).await?;
+    if let Some(session) = session {
+        conn.transaction(async |conn| revoke_session(conn, session).await)
+            .await?;
+        cache.forget_session(session);
     }
     Ok(())
 }
@@ -436,6 +558,42 @@ pub async fn me(conn: &mut AsyncPgConnection, principal: &Principal) -> ApiResul
         user: user_view(&user, &membership)?,
         organisation: organisation_view(&org)?,
     })
+}
+
+/// The organisation a user of `role` joins: it must exist and be of the role's kind (reported
+/// on `organisation_id`). `None` when `id` is `None` or the check failed.
+pub(super) async fn organisation_for(
+    conn: &mut AsyncPgConnection,
+    v: &mut Validator,
+    role: Role,
+    id: Option<Uuid>,
+) -> ApiResult<Option<Organisation>> {
+    let Some(id) = id else { return Ok(None) };
+    let org: Option<Organisation> = organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    match org {
+        None => {
+            v.push("organisation_id", "not_found", "no such organisation");
+            Ok(None)
+        }
+        Some(o) if o.kind != role.organisation_kind().as_str() => {
+            v.push(
+                "organisation_id",
+                "wrong_kind",
+                format!(
+                    "a {} must belong to a {} organisation",
+                    role.as_str(),
+                    role.organisation_kind().as_str()
+                ),
+            );
+            Ok(None)
+        }
+        Some(o) => Ok(Some(o)),
+    }
 }
 
 /// Checks a staff-account request; returns the account and the organisation it joins.
@@ -474,28 +632,7 @@ pub async fn check_staff_request(
             None
         }
     };
-    let org = match org_id {
-        Some(id) => organisations::table
-            .find(id)
-            .select(Organisation::as_select())
-            .first(conn)
-            .await
-            .optional()?,
-        None => None,
-    };
-    match (&org, org_id) {
-        (None, Some(_)) => v.push("organisation_id", "not_found", "no such organisation"),
-        (Some(o), _) if o.kind != req.role.organisation_kind().as_str() => v.push(
-            "organisation_id",
-            "wrong_kind",
-            format!(
-                "a {} must belong to a {} organisation",
-                req.role.as_str(),
-                req.role.organisation_kind().as_str()
-            ),
-        ),
-        _ => {}
-    }
+    let org = organisation_for(conn, &mut v, req.role, org_id).await?;
     v.finish()?;
     match (account, org) {
         (Some(account), Some(org)) => Ok((NewStaff(account), org)),

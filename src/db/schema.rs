@@ -63,11 +63,31 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_throttle (email_key) {
+    login_throttle (email_key, client_key) {
         email_key -> Text,
-        failures -> Int4,
+        client_key -> Text,
+        attempts -> Int4,
         window_started_at -> Timestamptz,
-        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    user_audit_log (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        actor_user_id -> Uuid,
+        action -> Text,
+        detail -> Jsonb,
+        at -> Timestamptz,
     }
 }
 
@@ -167,6 +187,8 @@ diesel::table! {
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (family_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(seller_documents -> sellers (seller_id));
 diesel::joinable!(seller_audit_log -> sellers (seller_id));
 
@@ -175,6 +197,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     memberships,
     refresh_tokens,
+    sessions,
+    user_audit_log,
     idempotency_keys,
     login_throttle,
     sellers,

@@ -271,9 +271,29 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.login_from(&self.client, email, password).await
+    }
+
+    /// Logs in through another client, e.g. one from `client_from`.
+    pub async fn login_from(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /v1/auth/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
         self.post_json(
-            "/v1/auth/login",
-            &json!({"email": email, "password": password}),
+            "/v1/auth/refresh",
+            &json!({"refresh_token": refresh_token}),
             None,
         )
         .await
@@ -387,6 +407,15 @@ impl Drop for TestApp {
         drop(handle.stop(false));
         drop_databases(std::mem::take(&mut self.databases));
     }
+}
+
+/// A client whose connections come from another loopback address (on Linux every 127.0.0.0/8
+/// address reaches a server bound to 127.0.0.1), to test what is keyed on the client address.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
 }
 
 /// Asserts a problem+json answer with the status; returns the body.
