@@ -20,8 +20,9 @@ pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
@@ -174,15 +175,14 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let api = openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
-        let workers = state.config.workers;
+        let config = &state.config;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
-            let metrics_for_scrape = metrics.clone();
-            let state_for_scrape = app_state.clone();
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(app_state.clone())
+                .app_data(web::Data::from(metrics.clone()))
                 .app_data(route_table.clone())
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
@@ -198,19 +198,24 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(http::fallback))
+                // Innermost first: the request metrics see the 408 of a late body; HEAD is
+                // routed as GET everywhere, /metrics included.
+                .wrap(from_fn(http::body_deadline))
                 .wrap(metrics.http.clone())
-                .wrap_fn(move |req, srv| {
-                    if req.path() == "/metrics" {
-                        metrics_for_scrape.observe_pools(&state_for_scrape.stores);
-                    }
-                    srv.call(req)
-                })
+                .wrap(from_fn(observability::metrics_gate))
+                .wrap(from_fn(http::head_as_get))
                 .wrap(from_fn(observability::request_id))
         })
+        .max_connections(config.max_connections_per_worker())
+        .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
+        .client_disconnect_timeout(Duration::from_millis(config.client_disconnect_timeout_ms))
         .listen(listener)
         .map_err(|e| e.to_string())?;
-        if workers > 0 {
-            server = server.workers(workers);
+        if config.workers > 0 {
+            server = server.workers(config.workers);
+        }
+        if config.metrics_token.is_none() && config.mode == config::Mode::Production {
+            tracing::warn!("EXPORTBRIDGE_METRICS_TOKEN is unset: /metrics is disabled");
         }
         Ok(Application {
             port,
