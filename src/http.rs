@@ -166,17 +166,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
 
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
+/// Visible ASCII (`!` to `~`), as the OpenAPI document states it.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
+
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = match req.headers().get("idempotency-key") {
+        let key = match req.headers().get(IDEMPOTENCY_KEY_HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(v) => match v.to_str() {
                 Ok(s)
                     if !s.is_empty()
-                        && s.len() <= 255
+                        && s.len() <= IDEMPOTENCY_KEY_MAX_LEN
                         && s.bytes().all(|b| b.is_ascii_graphic()) =>
                 {
                     Ok(IdempotencyKey(Some(s.to_owned())))
@@ -354,6 +359,7 @@ pub struct PageParams {
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
 }
 

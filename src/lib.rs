@@ -104,7 +104,61 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    describe_responses(api)
+    document_http_rules(describe_responses(api))
+}
+
+/// Rules enforced by the HTTP layer for every route, written into the document where they
+/// apply: the `Idempotency-Key` alphabet and length (`http::IdempotencyKey`), and the 408 of a
+/// body that arrives too late (`http::body_deadline`).
+fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                let RefOr::T(param) = param else { continue };
+                if param.parameter_in == ParameterIn::Header
+                    && param
+                        .name
+                        .eq_ignore_ascii_case(http::IDEMPOTENCY_KEY_HEADER)
+                {
+                    param.schema = Some(RefOr::T(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(http::IDEMPOTENCY_KEY_MAX_LEN))
+                            .pattern(Some(http::IDEMPOTENCY_KEY_PATTERN))
+                            .into(),
+                    ));
+                }
+            }
+            if op.request_body.is_some() {
+                op.responses
+                    .responses
+                    .entry("408".to_owned())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("The body did not arrive in time")
+                            .content(
+                                error::PROBLEM_JSON,
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
+    api
 }
 
 /// Responses declared without a description get the status's reason phrase: OpenAPI requires
