@@ -261,6 +261,38 @@ pub struct Config {
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "EXPORTBRIDGE_WORKERS", default_value_t = 0)]
     pub workers: usize,
+
+    /// Time a client has to send a request body, from the end of its headers, in milliseconds;
+    /// a body still incomplete then is answered 408 and the connection closed.
+    #[arg(long, env = "EXPORTBRIDGE_BODY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
+
+    /// Time a client has to send the request line and headers of its first request, in
+    /// milliseconds (408 after that).
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_CLIENT_REQUEST_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub client_request_timeout_ms: u64,
+
+    /// Time given to a client to acknowledge the closing of its connection, in milliseconds.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_CLIENT_DISCONNECT_TIMEOUT_MS",
+        default_value_t = 1_000
+    )]
+    pub client_disconnect_timeout_ms: u64,
+
+    /// Open connections per process (split evenly over the workers); beyond it new connections
+    /// wait in the listen backlog until one closes.
+    #[arg(long, env = "EXPORTBRIDGE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// Bearer token that `/metrics` requires. Unset: in dev mode metrics are served to loopback
+    /// clients only; in production mode `/metrics` is disabled (404).
+    #[arg(long, env = "EXPORTBRIDGE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
 }
 
 impl Config {
@@ -277,6 +309,20 @@ impl Config {
             Ok(w) => w.config,
             Err(e) => panic!("config defaults are inconsistent: {e}"),
         }
+    }
+
+    /// HTTP worker threads actually started (`workers`, or one per core).
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+
+    /// `max_connections` per worker (actix counts per worker), at least one each.
+    pub fn max_connections_per_worker(&self) -> usize {
+        self.max_connections.div_ceil(self.worker_count()).max(1)
     }
 
     /// The in-country store URLs by jurisdiction.
@@ -325,6 +371,22 @@ impl Config {
         }
         if self.document_limit == 0 {
             return Err("EXPORTBRIDGE_DOCUMENT_LIMIT must be positive".into());
+        }
+        if self.body_timeout_ms == 0 || self.client_request_timeout_ms == 0 {
+            return Err(
+                "EXPORTBRIDGE_BODY_TIMEOUT_MS and EXPORTBRIDGE_CLIENT_REQUEST_TIMEOUT_MS must be positive"
+                    .into(),
+            );
+        }
+        if self.max_connections == 0 {
+            return Err("EXPORTBRIDGE_MAX_CONNECTIONS must be positive".into());
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err("EXPORTBRIDGE_METRICS_TOKEN must be at least 16 characters".into());
         }
         Ok(())
     }

@@ -1,11 +1,18 @@
 //! HTTP plumbing shared by every route: the JSON extractor with field-level errors, the
 //! `Idempotency-Key` header, ETags, and the fallback that answers 404 / 405.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
-use actix_web::dev::{Payload, ResourceDef};
-use actix_web::http::header;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -285,17 +292,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
 
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
+/// Visible ASCII (`!` to `~`), as the OpenAPI document states it.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
+
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = match req.headers().get("idempotency-key") {
+        let key = match req.headers().get(IDEMPOTENCY_KEY_HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(v) => match v.to_str() {
                 Ok(s)
                     if !s.is_empty()
-                        && s.len() <= 255
+                        && s.len() <= IDEMPOTENCY_KEY_MAX_LEN
                         && s.bytes().all(|b| b.is_ascii_graphic()) =>
                 {
                     Ok(IdempotencyKey(Some(s.to_owned())))
@@ -418,6 +430,10 @@ impl RouteTable {
                     if op.is_some() {
                         methods.push(name.to_owned());
                     }
+                }
+                // Every GET route answers HEAD too (`head_as_get`).
+                if item.get.is_some() {
+                    methods.push("HEAD".to_owned());
                 }
                 (ResourceDef::new(path.as_str()), methods)
             })
@@ -596,6 +612,7 @@ pub struct PageParams {
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
 }
 
@@ -653,6 +670,94 @@ impl<T: ToSchema> Page<T> {
 /// A strong ETag for a resource version.
 pub fn etag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")
+}
+
+/// Answers `HEAD` like `GET` (RFC 9110 §9.3.2) on every route: the request is routed as a GET,
+/// and actix's HTTP/1 encoder, which saw the original method, sends the headers (with the
+/// GET's `Content-Length`) and no body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// Gives the client `body_timeout_ms` from the end of its headers to deliver the whole body:
+/// the payload stream fails at the deadline, whoever reads it (JSON extractor, multipart
+/// upload), and the answer is then 408 with the connection closed.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| Duration::from_millis(s.config.body_timeout_ms));
+    let (Some(timeout), false) = (timeout, matches!(req.parts().1, Payload::None)) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let expired = Rc::new(Cell::new(false));
+    let stream = DeadlinePayload {
+        inner: req.parts_mut().1.take(),
+        at: tokio::time::Instant::now() + timeout,
+        sleep: None,
+        expired: expired.clone(),
+    };
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(stream),
+    });
+    let res = next.call(req).await?;
+    if !expired.get() {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, _) = res.into_parts();
+    let mut answer = actix_web::ResponseError::error_response(&ApiError::RequestTimeout(format!(
+        "the request body did not arrive within {} ms",
+        timeout.as_millis()
+    )));
+    answer
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    Ok(ServiceResponse::new(req, answer))
+}
+
+/// A request payload that fails once its deadline has passed.
+struct DeadlinePayload {
+    inner: Payload,
+    at: tokio::time::Instant,
+    /// Created on the first wait only: bodies that are already buffered cost no timer.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    expired: Rc<Cell<bool>>,
+}
+
+impl futures_util::Stream for DeadlinePayload {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.expired.get() {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = this.inner.poll_next_unpin(cx) {
+            return Poll::Ready(item);
+        }
+        let at = this.at;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                this.expired.set(true);
+                Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "request body deadline passed",
+                )))))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,8 +20,9 @@ pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
@@ -105,7 +106,61 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    describe_responses(api)
+    document_http_rules(describe_responses(api))
+}
+
+/// Rules enforced by the HTTP layer for every route, written into the document where they
+/// apply: the `Idempotency-Key` alphabet and length (`http::IdempotencyKey`), and the 408 of a
+/// body that arrives too late (`http::body_deadline`).
+fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                let RefOr::T(param) = param else { continue };
+                if param.parameter_in == ParameterIn::Header
+                    && param
+                        .name
+                        .eq_ignore_ascii_case(http::IDEMPOTENCY_KEY_HEADER)
+                {
+                    param.schema = Some(RefOr::T(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(http::IDEMPOTENCY_KEY_MAX_LEN))
+                            .pattern(Some(http::IDEMPOTENCY_KEY_PATTERN))
+                            .into(),
+                    ));
+                }
+            }
+            if op.request_body.is_some() {
+                op.responses
+                    .responses
+                    .entry("408".to_owned())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("The body did not arrive in time")
+                            .content(
+                                error::PROBLEM_JSON,
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
+    api
 }
 
 /// Responses declared without a description get the status's reason phrase: OpenAPI requires
@@ -178,15 +233,14 @@ impl Application {
         metrics.register_writer(&state.estimates)?;
         let api = openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
-        let workers = state.config.workers;
+        let config = &state.config;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
-            let metrics_for_scrape = metrics.clone();
-            let state_for_scrape = app_state.clone();
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(app_state.clone())
+                .app_data(web::Data::from(metrics.clone()))
                 .app_data(route_table.clone())
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
@@ -202,20 +256,24 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(http::fallback))
+                // Innermost first: the request metrics see the 408 of a late body; HEAD is
+                // routed as GET everywhere, /metrics included.
+                .wrap(from_fn(http::body_deadline))
                 .wrap(metrics.http.clone())
-                .wrap_fn(move |req, srv| {
-                    if req.path() == "/metrics" {
-                        metrics_for_scrape.observe_pools(&state_for_scrape.stores);
-                        metrics_for_scrape.observe_writer(&state_for_scrape.estimates);
-                    }
-                    srv.call(req)
-                })
+                .wrap(from_fn(observability::metrics_gate))
+                .wrap(from_fn(http::head_as_get))
                 .wrap(from_fn(observability::request_id))
         })
+        .max_connections(config.max_connections_per_worker())
+        .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
+        .client_disconnect_timeout(Duration::from_millis(config.client_disconnect_timeout_ms))
         .listen(listener)
         .map_err(|e| e.to_string())?;
-        if workers > 0 {
-            server = server.workers(workers);
+        if config.workers > 0 {
+            server = server.workers(config.workers);
+        }
+        if config.metrics_token.is_none() && config.mode == config::Mode::Production {
+            tracing::warn!("EXPORTBRIDGE_METRICS_TOKEN is unset: /metrics is disabled");
         }
         Ok(Application {
             port,

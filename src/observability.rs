@@ -2,17 +2,21 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use prometheus::{IntGaugeVec, Opts};
+use sha2::{Digest, Sha256};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
+use crate::AppState;
+use crate::config::{Mode, Secret};
 use crate::db::Stores;
+use crate::error::ApiError;
 use crate::settlement::writer::EstimateWriter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -96,7 +100,7 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Result<Self, String> {
         let http = PrometheusMetricsBuilder::new("exportbridge")
-            .endpoint("/metrics")
+            .endpoint(METRICS_PATH)
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| format!("metrics: {e}"))?;
@@ -165,5 +169,120 @@ impl Metrics {
             set("max", status.max_size as i64);
             set("waiting", status.waiting as i64);
         }
+    }
+}
+
+/// Path of the Prometheus scrape endpoint.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAccess {
+    Allowed,
+    /// 401: a token is configured and the request lacks it.
+    Unauthorized,
+    /// 404: no token is configured and the client may not see metrics without one.
+    Hidden,
+}
+
+/// With `EXPORTBRIDGE_METRICS_TOKEN` set, the scrape must carry `Authorization: Bearer <token>`.
+/// Without it, metrics are served only in dev mode and only to loopback clients; a production
+/// server without a token does not serve them at all.
+pub fn metrics_access(
+    mode: Mode,
+    token: Option<&Secret>,
+    authorization: Option<&str>,
+    peer_is_loopback: bool,
+) -> MetricsAccess {
+    match token {
+        Some(token) => {
+            let offered = authorization
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default();
+            // Digests compared, so the comparison time says nothing about the token.
+            if Sha256::digest(offered.as_bytes()) == Sha256::digest(token.expose().as_bytes()) {
+                MetricsAccess::Allowed
+            } else {
+                MetricsAccess::Unauthorized
+            }
+        }
+        None if mode == Mode::Dev && peer_is_loopback => MetricsAccess::Allowed,
+        None => MetricsAccess::Hidden,
+    }
+}
+
+/// Guards `/metrics` (see `metrics_access`) and refreshes the pool gauges before a scrape.
+pub async fn metrics_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if req.path() != METRICS_PATH {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let (Some(state), Some(metrics)) = (
+        req.app_data::<web::Data<AppState>>(),
+        req.app_data::<web::Data<Metrics>>(),
+    ) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let access = metrics_access(
+        state.config.mode,
+        state.config.metrics_token.as_ref(),
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        req.peer_addr().is_some_and(|a| a.ip().is_loopback()),
+    );
+    let refusal = match access {
+        MetricsAccess::Allowed => {
+            metrics.observe_pools(&state.stores);
+            metrics.observe_writer(&state.estimates);
+            return Ok(next.call(req).await?.map_into_left_body());
+        }
+        MetricsAccess::Unauthorized => {
+            ApiError::Unauthorized("send the metrics token as a bearer token".into())
+        }
+        MetricsAccess::Hidden => ApiError::NotFound,
+    };
+    let response = refusal.error_response();
+    Ok(req.into_response(response).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_need_the_token_when_one_is_set() {
+        let token = Secret::new("0123456789abcdef");
+        let access =
+            |auth: Option<&str>| metrics_access(Mode::Production, Some(&token), auth, true);
+        assert_eq!(
+            access(Some("Bearer 0123456789abcdef")),
+            MetricsAccess::Allowed
+        );
+        assert_eq!(access(None), MetricsAccess::Unauthorized);
+        assert_eq!(access(Some("Bearer nope")), MetricsAccess::Unauthorized);
+        assert_eq!(
+            access(Some("Basic 0123456789abcdef")),
+            MetricsAccess::Unauthorized
+        );
+    }
+
+    #[test]
+    fn without_a_token_metrics_are_for_local_development_only() {
+        assert_eq!(
+            metrics_access(Mode::Dev, None, None, true),
+            MetricsAccess::Allowed
+        );
+        assert_eq!(
+            metrics_access(Mode::Dev, None, None, false),
+            MetricsAccess::Hidden
+        );
+        assert_eq!(
+            metrics_access(Mode::Production, None, None, true),
+            MetricsAccess::Hidden
+        );
     }
 }

@@ -118,11 +118,12 @@ async fn operations_endpoints() {
     let res = app.get("/readyz", None).await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
-    let stores: Vec<_> = body["stores"]
+    let stores: Vec<_> = body["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["store"].as_str().unwrap().to_owned())
+        .filter(|c| c["kind"] == "store")
+        .map(|c| c["name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(stores, ["platform", "in_country:IN"]);
 

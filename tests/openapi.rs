@@ -87,3 +87,79 @@ fn every_operation_documents_its_error_answers() {
     }
     assert!(missing.is_empty(), "undocumented answers: {missing:#?}");
 }
+
+fn spec() -> serde_json::Value {
+    serde_json::from_str(&exportbridge::openapi_json().unwrap()).unwrap()
+}
+
+/// Every operation with its parameters, as `(label, operation)`.
+fn operations(spec: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((format!("{method} {path}"), op.clone()));
+        }
+    }
+    out
+}
+
+fn params<'a>(op: &'a serde_json::Value, name: &str, place: &str) -> Vec<&'a serde_json::Value> {
+    op["parameters"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter(|p| {
+                    p["in"] == place && p["name"].as_str().unwrap().eq_ignore_ascii_case(name)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The rules the server enforces are in the document, so a client (or a fuzzer) can tell a
+/// valid request from an invalid one.
+#[test]
+fn the_document_states_the_input_rules() {
+    let spec = spec();
+    let mut wrong = Vec::new();
+    let mut seen = (0, 0, 0);
+    for (label, op) in operations(&spec) {
+        for p in params(&op, "limit", "query") {
+            seen.0 += 1;
+            if p["schema"]["minimum"] != 1 || p["schema"]["maximum"] != 200 {
+                wrong.push(format!("{label}: limit without its range 1..200"));
+            }
+        }
+        for p in params(&op, "Idempotency-Key", "header") {
+            seen.1 += 1;
+            let s = &p["schema"];
+            if s["pattern"] != "^[!-~]+$" || s["minLength"] != 1 || s["maxLength"] != 255 {
+                wrong.push(format!(
+                    "{label}: Idempotency-Key without its alphabet and length"
+                ));
+            }
+        }
+        let responses = op["responses"].as_object().unwrap();
+        if !params(&op, "If-Match", "header").is_empty() {
+            seen.2 += 1;
+            if !responses.contains_key("412") {
+                wrong.push(format!("{label}: If-Match without 412"));
+            }
+        }
+        if op.get("requestBody").is_some() && !responses.contains_key("408") {
+            wrong.push(format!("{label}: a body without 408"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "{seen:?}");
+    // A required If-Match answers 428 when missing.
+    let put_profile = &spec["paths"]["/v1/sellers/me/profile"]["put"]["responses"];
+    assert!(put_profile["428"].is_object() && put_profile["412"].is_object());
+    // Password rules of every request that sets one.
+    use exportbridge::auth::password::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+    for schema in ["RegisterRequest", "CreateUserRequest"] {
+        let password = &spec["components"]["schemas"][schema]["properties"]["password"];
+        assert_eq!(password["minLength"], MIN_PASSWORD_LEN, "{schema}");
+        assert_eq!(password["maxLength"], MAX_PASSWORD_LEN, "{schema}");
+    }
+}

@@ -34,6 +34,7 @@ pub struct RegisterRequest {
     #[schema(example = "owner@tiruppur-knits.example")]
     pub email: String,
     /// 12 to 128 characters.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     #[schema(example = "Lakshmi Narayanan")]
     pub full_name: String,
@@ -101,6 +102,8 @@ pub struct MeResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub email: String,
+    /// 12 to 128 characters.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     pub full_name: String,
     /// `vetting_officer`, `admin` or `auditor`.

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, PROBLEM_JSON};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(healthz).service(readyz);
@@ -17,19 +17,78 @@ pub struct Health {
     pub status: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct StoreStatus {
-    /// `platform` or `in_country:<jurisdiction>`.
-    pub store: String,
+/// What a readiness check looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// A database: reachable and fully migrated.
+    Store,
+    /// A background task the requests depend on.
+    Worker,
+}
+
+/// One named readiness check. Only the verdict is public; why a check failed goes to the log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReadinessCheck {
+    /// `platform`, `in_country:<jurisdiction>`, or a worker's name.
+    pub name: String,
+    pub kind: CheckKind,
     pub ready: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
+    /// `ready` or `not_ready`.
     pub status: String,
-    pub stores: Vec<StoreStatus>,
+    pub checks: Vec<ReadinessCheck>,
+}
+
+/// The 503 answer: a problem document that also lists every check.
+#[derive(Serialize, ToSchema)]
+pub struct NotReady {
+    #[serde(flatten)]
+    pub problem: crate::error::Problem,
+    pub checks: Vec<ReadinessCheck>,
+}
+
+/// Runs one check: the failure's cause is logged, the answer only says ready or not.
+async fn check(
+    name: String,
+    kind: CheckKind,
+    run: impl std::future::Future<Output = Result<(), String>>,
+) -> ReadinessCheck {
+    let result = run.await;
+    if let Err(cause) = &result {
+        tracing::warn!(check = %name, ?kind, %cause, "readiness check failed");
+    }
+    ReadinessCheck {
+        name,
+        kind,
+        ready: result.is_ok(),
+    }
+}
+
+/// Every readiness check, in a stable order. To add one (e.g. a background worker), push
+/// `check(name, CheckKind::Worker, async { /* Ok(()) or Err(cause) */ })` onto the list.
+async fn readiness_checks(state: &AppState) -> Vec<ReadinessCheck> {
+    let expected = db::embedded_versions();
+    let stores = state.stores.all().into_iter().map(|(name, pool)| {
+        let expected = &expected;
+        check(name, CheckKind::Store, db::check_store(pool, expected))
+    });
+    let mut checks = futures_util::future::join_all(stores).await;
+    let writer = state.estimates.health();
+    checks.push(
+        check("estimate_writer".into(), CheckKind::Worker, async {
+            if writer.running {
+                Ok(())
+            } else {
+                Err(format!("the estimate writer is not running ({writer:?})"))
+            }
+        })
+        .await,
+    );
+    checks
 }
 
 /// The process is up.
@@ -41,43 +100,28 @@ async fn healthz() -> web::Json<Health> {
     })
 }
 
-/// Every store is reachable and fully migrated.
+/// Every store is reachable and fully migrated (and every background worker running).
+/// Only the verdict per check is answered; the reasons are in the server log.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Readiness),
-    (status = 503, description = "A store is unreachable or not migrated", body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "A check failed; `checks` says which", body = NotReady, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
-async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let expected = db::embedded_versions();
-    let checks = state.stores.all().into_iter().map(|(name, pool)| {
-        let expected = &expected;
-        async move {
-            let result = db::check_store(pool, expected).await;
-            StoreStatus {
-                store: name,
-                ready: result.is_ok(),
-                detail: result.err(),
-            }
-        }
-    });
-    let stores = futures_util::future::join_all(checks).await;
-    let failing: Vec<String> = stores
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let checks = readiness_checks(&state).await;
+    let failing: Vec<&str> = checks
         .iter()
-        .filter(|s| !s.ready)
-        .map(|s| {
-            format!(
-                "{}: {}",
-                s.store,
-                s.detail.as_deref().unwrap_or("not ready")
-            )
-        })
+        .filter(|c| !c.ready)
+        .map(|c| c.name.as_str())
         .collect();
     if failing.is_empty() {
-        Ok(HttpResponse::Ok().json(Readiness {
+        return HttpResponse::Ok().json(Readiness {
             status: "ready".into(),
-            stores,
-        }))
-    } else {
-        Err(ApiError::Unavailable(failing.join("; ")))
+            checks,
+        });
     }
+    let problem = ApiError::Unavailable(format!("not ready: {}", failing.join(", "))).problem();
+    HttpResponse::ServiceUnavailable()
+        .content_type(PROBLEM_JSON)
+        .json(NotReady { problem, checks })
 }

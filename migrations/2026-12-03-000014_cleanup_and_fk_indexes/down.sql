@@ -1,0 +1,13 @@
+DROP INDEX seller_audit_log_actor;
+DROP INDEX sellers_badge_issued_by;
+DROP INDEX fee_schedules_created_by;
+DROP INDEX fx_rates_created_by;
+DROP INDEX vetting_checklist_ticked_by;
+DROP INDEX seller_documents_uploaded_by;
+DROP INDEX webhook_endpoints_organisation;
+DROP INDEX settlement_estimates_fee_schedule;
+DROP INDEX settlement_estimates_requested_by;
+CREATE INDEX sellers_status ON sellers (status);
+DROP INDEX sellers_expiry;
+DROP INDEX login_throttle_stale;
+DROP INDEX refresh_tokens_expires;
