@@ -949,3 +949,31 @@ async fn amounts_are_plain_decimal_strings() {
         );
     }
 }
+
+/// The group-commit writer is reported: running in `/readyz`, its batches in `/metrics`.
+#[tokio::test]
+async fn the_estimate_writer_is_reported_in_readiness_and_metrics() {
+    let token = "metrics-token-for-the-writer-test";
+    let app = TestApp::spawn_with(|c| {
+        c.metrics_token = Some(exportbridge::config::Secret::new(token))
+    })
+    .await;
+    let (_, seller) = ready(&app).await;
+    assert_eq!(estimate(&app, &seller, usd_10k()).await.status(), 201);
+    let readiness: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert!(
+        readiness["checks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "estimate_writer", "kind": "worker", "ready": true})),
+        "{readiness}"
+    );
+    let metrics = app.get("/metrics", Some(token)).await.text().await.unwrap();
+    for line in [
+        "exportbridge_estimate_writer{state=\"running\"} 1",
+        "exportbridge_estimate_writer{state=\"panicked_batches\"} 0",
+        "exportbridge_estimate_writer_batch_rows_count 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
+}

@@ -9,5 +9,4 @@ DROP INDEX settlement_estimates_fee_schedule;
 DROP INDEX settlement_estimates_requested_by;
 CREATE INDEX sellers_status ON sellers (status);
 DROP INDEX sellers_expiry;
-DROP INDEX login_throttle_stale;
 DROP INDEX refresh_tokens_expires;

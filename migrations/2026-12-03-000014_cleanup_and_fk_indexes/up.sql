@@ -4,7 +4,6 @@
 
 -- Clean-ups (src/maintenance.rs, vetting expiry).
 CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);
-CREATE INDEX login_throttle_stale ON login_throttle ((coalesce(locked_until, window_started_at)));
 -- The approval expiry reads approved sellers past valid_until; it leads with status, so it
 -- also serves every lookup the old single-column index did.
 CREATE INDEX sellers_expiry ON sellers (status, valid_until);
