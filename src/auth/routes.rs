@@ -252,17 +252,7 @@ async fn disable_user(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<UserView>> {
-    let mut conn = state.stores.platform().await?;
-    Ok(web::Json(
-        users::set_disabled(
-            &mut conn,
-            &state.sessions,
-            &principal,
-            id.into_inner(),
-            true,
-        )
-        .await?,
-    ))
+    set_disabled(&state, &principal, id.into_inner(), true).await
 }
 
 /// Enable a disabled user again; they log in anew. Repeating it changes nothing. Admins only.
@@ -283,16 +273,18 @@ async fn enable_user(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<UserView>> {
+    set_disabled(&state, &principal, id.into_inner(), false).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    disabled: bool,
+) -> ApiResult<web::Json<UserView>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        users::set_disabled(
-            &mut conn,
-            &state.sessions,
-            &principal,
-            id.into_inner(),
-            false,
-        )
-        .await?,
+        users::set_disabled(&mut conn, &state.sessions, principal, id, disabled).await?,
     ))
 }
 

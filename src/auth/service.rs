@@ -483,35 +483,29 @@ pub async fn refresh(
 
 /// Revokes a session and its refresh tokens; the caller forgets it in the cache after commit.
 async fn revoke_session(conn: &mut AsyncPgConnection, session: Uuid) -> ApiResult<()> {
-    let now = Utc::now();
-    diesel::update(
-        sessions::table
-            .find(session)
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(session))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    Ok(())
+    revoke_sessions(conn, &[session]).await
 }
 
-/// Revokes every session of a user (they are being disabled).
+/// Revokes every session of a user (they are being disabled); the caller forgets the user in
+/// the cache after commit.
 pub(super) async fn revoke_user_sessions(
     conn: &mut AsyncPgConnection,
     user: Uuid,
 ) -> ApiResult<()> {
+    let live: Vec<Uuid> = sessions::table
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
+        .select(sessions::id)
+        .load(conn)
+        .await?;
+    revoke_sessions(conn, &live).await
+}
+
+async fn revoke_sessions(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<()> {
     let now = Utc::now();
     diesel::update(
         sessions::table
-            .filter(sessions::user_id.eq(user))
+            .filter(sessions::id.eq_any(ids))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(now))
@@ -519,7 +513,7 @@ pub(super) async fn revoke_user_sessions(
     .await?;
     diesel::update(
         refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user))
+            .filter(refresh_tokens::family_id.eq_any(ids))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(now))

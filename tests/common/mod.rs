@@ -299,7 +299,8 @@ impl TestApp {
         .await
     }
 
-    async fn session(&self, email: &str) -> Session {
+    /// Logs in as an existing user with `PASSWORD`: a new session.
+    pub async fn session(&self, email: &str) -> Session {
         let res = self.login(email, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "login as {email}");
         let tokens: Value = res.json().await.unwrap();
