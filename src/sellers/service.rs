@@ -741,16 +741,17 @@ pub fn public_id(row: &SellerRow) -> Uuid {
     row.organisation_id
 }
 
-/// Rows of the seller named by `id`: its public (organisation) id, or an older profile's row id.
-pub fn named(
-    id: Uuid,
-) -> diesel::dsl::Filter<
+/// `sellers` filtered to one seller by either of its ids.
+pub type NamedSeller = diesel::dsl::Filter<
     sellers::table,
     diesel::dsl::Or<
         diesel::dsl::Eq<sellers::id, Uuid>,
         diesel::dsl::Eq<sellers::organisation_id, Uuid>,
     >,
-> {
+>;
+
+/// Rows of the seller named by `id`: its public (organisation) id, or an older profile's row id.
+pub fn named(id: Uuid) -> NamedSeller {
     sellers::table.filter(sellers::id.eq(id).or(sellers::organisation_id.eq(id)))
 }
 
