@@ -254,6 +254,14 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_TIMEOUT", default_value_t = 10)]
     pub webhook_timeout_secs: u64,
 
+    /// Due webhook deliveries one worker pass claims at a time.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_BATCH", default_value_t = 20)]
+    pub webhook_batch: u32,
+
+    /// Webhook requests one worker sends at the same time.
+    #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_CONCURRENCY", default_value_t = 8)]
+    pub webhook_concurrency: u32,
+
     /// How long an officer's claim on an application lasts, in seconds (renewable).
     #[arg(long, env = "EXPORTBRIDGE_CLAIM_LEASE", default_value_t = 1800)]
     pub claim_lease_secs: i64,
@@ -368,6 +376,14 @@ impl Config {
             return Err(
                 "EXPORTBRIDGE_REFRESH_REUSE_GRACE must be between 0 and 300 seconds".into(),
             );
+        }
+        if !(1..=300).contains(&self.webhook_timeout_secs) {
+            return Err("EXPORTBRIDGE_WEBHOOK_TIMEOUT must be between 1 and 300 seconds".into());
+        }
+        if !(1..=1000).contains(&self.webhook_batch)
+            || !(1..=256).contains(&self.webhook_concurrency)
+        {
+            return Err("EXPORTBRIDGE_WEBHOOK_BATCH must be 1 to 1000 and EXPORTBRIDGE_WEBHOOK_CONCURRENCY 1 to 256".into());
         }
         if self.document_limit == 0 {
             return Err("EXPORTBRIDGE_DOCUMENT_LIMIT must be positive".into());

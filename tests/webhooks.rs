@@ -3,10 +3,17 @@
 
 mod common;
 
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use common::{StubServer, TestApp, assert_problem, header, problem_fields, verify, wait_for};
+use common::{
+    Session, StubServer, TestApp, assert_problem, header, problem_fields, verify, wait_for,
+};
 use exportbridge::auth::Role;
+use exportbridge::webhooks::target::TargetPolicy;
+use exportbridge::webhooks::worker::{Sender, run_once};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -220,4 +227,186 @@ async fn the_endpoint_limit_holds_under_concurrency() {
         .await
         .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 5);
+}
+
+/// The background worker sleeps for an hour: the test drives the passes itself.
+fn idle_worker(config: &mut exportbridge::config::Config) {
+    config.webhook_poll_ms = 3_600_000;
+}
+
+/// Registers an endpoint at `url` for the session's organisation; returns its id.
+async fn register_endpoint(app: &TestApp, session: &Session, url: &str) -> String {
+    let res = app
+        .post_json("/v1/webhooks", &json!({"url": url}), Some(&session.token))
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// Queues `n` ping events to the endpoint.
+async fn ping(app: &TestApp, session: &Session, endpoint: &str, n: usize) {
+    for _ in 0..n {
+        let res = app
+            .post_json(
+                &format!("/v1/webhooks/{endpoint}/ping"),
+                &json!({}),
+                Some(&session.token),
+            )
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+}
+
+async fn delivery_log(app: &TestApp, session: &Session, endpoint: &str) -> Value {
+    let res = app
+        .get(
+            &format!("/v1/webhooks/{endpoint}/deliveries"),
+            Some(&session.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn slow_receivers_do_not_hold_a_database_connection() {
+    let receiver = StubServer::start(200, "{}").await;
+    receiver.delay(Duration::from_secs(3));
+    // One connection: a worker holding it while it sends would stall every request.
+    let app = TestApp::spawn_with(|c| c.db_pool_size = 1).await;
+    let seller = app.login_as(Role::Seller).await;
+    let endpoint = register_endpoint(&app, &seller, &format!("{}/hooks", receiver.url)).await;
+    ping(&app, &seller, &endpoint, 3).await;
+    wait_for("deliveries in flight", || receiver.hits() >= 1).await;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let res = app.get("/v1/me", Some(&seller.token)).await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "GET /v1/me took {:?} while webhooks were being sent",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The three were sent side by side, not one after the other.
+    assert_eq!(receiver.hits(), 3);
+}
+
+#[tokio::test]
+async fn concurrent_worker_passes_send_each_delivery_once() {
+    let receiver = StubServer::start(200, "{}").await;
+    receiver.delay(Duration::from_secs(1));
+    let app = TestApp::spawn_with(|c| {
+        idle_worker(c);
+        c.db_pool_size = 2;
+        c.webhook_batch = 4;
+        c.webhook_concurrency = 2;
+        c.webhook_timeout_secs = 3;
+    })
+    .await;
+    let seller = app.login_as(Role::Seller).await;
+    let endpoint = register_endpoint(&app, &seller, &format!("{}/hooks", receiver.url)).await;
+    ping(&app, &seller, &endpoint, 6).await;
+    let sender = Sender::from_config(&app.config).unwrap();
+    let (a, b) = tokio::join!(run_once(&app.state, &sender), run_once(&app.state, &sender));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a + b, 6, "claimed {a} and {b}");
+    assert!(a <= 4 && b <= 4, "a pass claims at most a batch");
+    // Everything was recorded as delivered: nothing is due again.
+    assert_eq!(run_once(&app.state, &sender).await.unwrap(), 0);
+    let requests = receiver.requests.lock().unwrap().clone();
+    let mut ids: Vec<&str> = requests
+        .iter()
+        .map(|r| header(r, "x-exportbridge-delivery"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        (requests.len(), ids.len()),
+        (6, 6),
+        "each delivery sent once"
+    );
+    let log = delivery_log(&app, &seller, &endpoint).await;
+    for delivery in log["items"].as_array().unwrap() {
+        assert_eq!(delivery["status"], "delivered");
+        assert_eq!(delivery["attempts"].as_array().unwrap().len(), 1);
+    }
+}
+
+/// A resolver answering every name with one address, as a DNS record rebound to it would.
+struct ResolvesTo(IpAddr);
+
+impl Resolve for ResolvesTo {
+    fn resolve(&self, _name: Name) -> Resolving {
+        let addr = SocketAddr::new(self.0, 0);
+        Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) })
+    }
+}
+
+#[tokio::test]
+async fn production_policy_refuses_targets_resolving_to_internal_addresses() {
+    let receiver = StubServer::start(200, "{}").await;
+    let app = TestApp::spawn_with(idle_worker).await;
+    let seller = app.login_as(Role::Seller).await;
+    let port = receiver.url.rsplit(':').next().unwrap();
+    // A public-looking name that resolves to loopback, and the loopback literal itself.
+    let by_name =
+        register_endpoint(&app, &seller, &format!("http://hooks.erp.example:{port}/h")).await;
+    let by_address = register_endpoint(&app, &seller, &format!("{}/h", receiver.url)).await;
+    ping(&app, &seller, &by_name, 1).await;
+    ping(&app, &seller, &by_address, 1).await;
+    let loopback = Arc::new(ResolvesTo(IpAddr::from([127, 0, 0, 1])));
+    let production = Sender::new(&app.config, TargetPolicy::PublicOnly, loopback.clone()).unwrap();
+    assert_eq!(run_once(&app.state, &production).await.unwrap(), 2);
+    assert_eq!(receiver.hits(), 0, "nothing reached the internal address");
+    for endpoint in [&by_name, &by_address] {
+        let log = delivery_log(&app, &seller, endpoint).await;
+        let delivery = &log["items"][0];
+        assert_eq!(delivery["status"], "pending", "retried later: {delivery}");
+        let attempt = &delivery["attempts"][0];
+        assert_eq!(
+            attempt["error"],
+            "refused: target resolves to a non-public address"
+        );
+        assert!(attempt["status_code"].is_null());
+    }
+    // The same targets under the dev policy reach the receiver: the refusal was the policy's.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let dev = Sender::new(&app.config, TargetPolicy::AnyAddress, loopback).unwrap();
+    assert_eq!(run_once(&app.state, &dev).await.unwrap(), 2);
+    assert_eq!(receiver.hits(), 2);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_creates_with_one_key_register_one_endpoint() {
+    let app = TestApp::spawn().await;
+    let seller = app.login_as(Role::Seller).await;
+    let body = json!({"url": "http://127.0.0.1:9/hooks", "event_types": ["seller.approved"]});
+    let answers = futures_util::future::join_all(
+        (0..50).map(|_| app.post_json_with_key("/v1/webhooks", &body, &seller.token, "hook-1")),
+    )
+    .await;
+    let mut bodies = Vec::new();
+    let mut replayed = 0;
+    for res in answers {
+        assert_eq!(res.status(), 201);
+        if let Some(v) = res.headers().get("idempotent-replayed") {
+            assert_eq!(v, "true");
+            replayed += 1;
+        }
+        bodies.push(res.json::<Value>().await.unwrap());
+    }
+    assert_eq!(replayed, 49);
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "same id and secret");
+    assert!(bodies[0]["secret"].as_str().unwrap().starts_with("whsec_"));
+    let listed: Value = app
+        .get("/v1/webhooks", Some(&seller.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], bodies[0]["id"]);
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod routes;
 pub mod service;
+pub mod target;
 pub mod worker;
 
 pub use service::publish;

@@ -1,6 +1,6 @@
 //! Thin handlers for `/v1/webhooks`.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use uuid::Uuid;
 
 use super::api::*;
@@ -8,7 +8,8 @@ use super::service;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
-use crate::http::{Json, Page, PageParams};
+use crate::http::{IdempotencyKey, Json, Page, PageParams};
+use crate::idempotency::RequestIdentity;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_endpoint)
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     tag = "webhooks",
     security(("bearer" = [])),
     request_body = NewEndpoint,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
         AuthErrors,
         JsonErrors,
@@ -35,13 +37,22 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn create_endpoint(
     state: web::Data<AppState>,
     principal: Principal,
+    key: IdempotencyKey,
+    req: HttpRequest,
     body: Json<NewEndpoint>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let created = service::create(&mut conn, &state.config, &principal, body.into_inner()).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/webhooks/{}", created.endpoint.id)))
-        .json(created))
+    let Json { value, fingerprint } = body;
+    let identity = RequestIdentity {
+        user_id: principal.user_id,
+        key: &key,
+        method: "POST",
+        path: req.path(),
+        fingerprint: &fingerprint,
+    };
+    let (created, replayed) =
+        service::create(&mut conn, &state.config, &principal, identity, value).await?;
+    Ok(created.into_response(replayed))
 }
 
 /// Your organisation's active endpoints.

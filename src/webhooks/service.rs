@@ -1,5 +1,7 @@
 //! Endpoints, publishing into the outbox, and the delivery log.
 
+use std::net::IpAddr;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -8,6 +10,7 @@ use uuid::Uuid;
 
 use super::EVENT_TYPES;
 use super::api::*;
+use super::target::is_public;
 use crate::auth::{Principal, Role};
 use crate::config::{Config, Mode};
 use crate::db::schema::{
@@ -15,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{Page, PageParams};
+use crate::idempotency::{self, Created, RequestIdentity};
 
 const MAX_ENDPOINTS: i64 = 5;
 
@@ -60,33 +64,20 @@ pub fn parse_url(raw: &str, mode: Mode) -> Result<String, String> {
     Ok(url.to_string())
 }
 
-/// Loopback, private, shared (CGNAT), link-local and unspecified addresses (IPv4-mapped IPv6
-/// included) and `localhost`: refused in production so endpoints cannot reach internal
-/// services. Names that resolve to such addresses are not caught here.
+/// `localhost`, names under `.localhost`, `.internal` or `.local`, and literal addresses that are
+/// not public: refused in production at registration. Names are checked again, resolved, at
+/// each delivery (see `target`), which also catches public-looking names of internal addresses.
 fn is_internal_host(host: &url::Host<&str>) -> bool {
-    use std::net::Ipv4Addr;
-    let v4 = |ip: Ipv4Addr| {
-        let [a, b, ..] = ip.octets();
-        ip.is_loopback()
-            || ip.is_private()
-            || ip.is_link_local()
-            || ip.is_unspecified()
-            || a == 0
-            || (a == 100 && (64..128).contains(&b))
-    };
     match host {
         url::Host::Domain(d) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
+            d == "localhost"
+                || [".localhost", ".internal", ".local"]
+                    .iter()
+                    .any(|suffix| d.ends_with(suffix))
         }
-        url::Host::Ipv4(ip) => v4(*ip),
-        url::Host::Ipv6(ip) => {
-            ip.to_ipv4_mapped().is_some_and(v4)
-                || ip.is_loopback()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
+        url::Host::Ipv4(ip) => !is_public(IpAddr::V4(*ip)),
+        url::Host::Ipv6(ip) => !is_public(IpAddr::V6(*ip)),
     }
 }
 
@@ -105,15 +96,34 @@ fn may_manage(principal: &Principal) -> ApiResult<()> {
     principal.require(&[Role::Seller, Role::Buyer, Role::Admin])
 }
 
+/// Registers an endpoint, at most once per `Idempotency-Key`: a repeat replays the first answer,
+/// secret included. The request is checked before the key is reserved.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     config: &Config,
     principal: &Principal,
+    identity: RequestIdentity<'_>,
     req: NewEndpoint,
-) -> ApiResult<CreatedEndpoint> {
+) -> ApiResult<(Created, bool)> {
     may_manage(principal)?;
+    let checked = check_new_endpoint(&req, config.mode)?;
+    let org = principal.organisation_id;
+    idempotency::run(conn, identity, async |conn| {
+        let created = insert_endpoint(conn, org, &checked).await?;
+        Created::new(format!("/v1/webhooks/{}", created.endpoint.id), &created)
+    })
+    .await
+}
+
+/// A registration request that passed validation.
+struct CheckedEndpoint {
+    url: String,
+    event_types: Vec<String>,
+}
+
+fn check_new_endpoint(req: &NewEndpoint, mode: Mode) -> ApiResult<CheckedEndpoint> {
     let mut v = Validator::new();
-    let url = v.check("url", parse_url(&req.url, config.mode));
+    let url = v.check("url", parse_url(&req.url, mode));
     let mut types = v.cap_list("event_types", req.event_types.clone(), EVENT_TYPES.len());
     types.sort();
     types.dedup();
@@ -128,52 +138,57 @@ pub async fn create(
     }
     v.finish()?;
     let url = url.ok_or_else(|| ApiError::internal("url missing after validation"))?;
+    Ok(CheckedEndpoint {
+        url,
+        event_types: types,
+    })
+}
+
+/// Inserts the endpoint with a fresh secret, in the caller's transaction.
+async fn insert_endpoint(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    req: &CheckedEndpoint,
+) -> ApiResult<CreatedEndpoint> {
     let secret = format!(
         "whsec_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
     );
-    let id = Uuid::now_v7();
-    let org = principal.organisation_id;
-    let row = conn
-        .transaction(async |conn| {
-            // Serialise registrations of one organisation so the limit holds under concurrency.
-            let home: String = organisations::table
-                .find(org)
-                .select(organisations::home_jurisdiction)
-                .for_update()
-                .first(conn)
-                .await?;
-            let count: i64 = webhook_endpoints::table
-                .filter(webhook_endpoints::organisation_id.eq(org))
-                .filter(webhook_endpoints::active)
-                .count()
-                .get_result(conn)
-                .await?;
-            if count >= MAX_ENDPOINTS {
-                return Err(ApiError::Conflict(format!(
-                    "at most {MAX_ENDPOINTS} active endpoints per organisation"
-                )));
-            }
-            diesel::insert_into(webhook_endpoints::table)
-                .values((
-                    webhook_endpoints::id.eq(id),
-                    webhook_endpoints::organisation_id.eq(org),
-                    webhook_endpoints::url.eq(&url),
-                    webhook_endpoints::secret.eq(&secret),
-                    webhook_endpoints::event_types.eq(&types),
-                    webhook_endpoints::home_jurisdiction.eq(home),
-                ))
-                .returning((
-                    webhook_endpoints::id,
-                    webhook_endpoints::url,
-                    webhook_endpoints::event_types,
-                    webhook_endpoints::active,
-                    webhook_endpoints::created_at,
-                ))
-                .get_result(conn)
-                .await
-                .map_err(ApiError::from)
-        })
+    // Serialise registrations of one organisation so the limit holds under concurrency.
+    let home: String = organisations::table
+        .find(org)
+        .select(organisations::home_jurisdiction)
+        .for_update()
+        .first(conn)
+        .await?;
+    let count: i64 = webhook_endpoints::table
+        .filter(webhook_endpoints::organisation_id.eq(org))
+        .filter(webhook_endpoints::active)
+        .count()
+        .get_result(conn)
+        .await?;
+    if count >= MAX_ENDPOINTS {
+        return Err(ApiError::Conflict(format!(
+            "at most {MAX_ENDPOINTS} active endpoints per organisation"
+        )));
+    }
+    let row = diesel::insert_into(webhook_endpoints::table)
+        .values((
+            webhook_endpoints::id.eq(Uuid::now_v7()),
+            webhook_endpoints::organisation_id.eq(org),
+            webhook_endpoints::url.eq(&req.url),
+            webhook_endpoints::secret.eq(&secret),
+            webhook_endpoints::event_types.eq(&req.event_types),
+            webhook_endpoints::home_jurisdiction.eq(home),
+        ))
+        .returning((
+            webhook_endpoints::id,
+            webhook_endpoints::url,
+            webhook_endpoints::event_types,
+            webhook_endpoints::active,
+            webhook_endpoints::created_at,
+        ))
+        .get_result(conn)
         .await?;
     Ok(CreatedEndpoint {
         endpoint: endpoint_view(row),
@@ -435,6 +450,11 @@ mod tests {
             "https://127.0.0.1\\.example.com/h",
             "https://[::ffff:127.0.0.1]/h",
             "https://100.64.0.1/h",
+            "https://198.18.0.1/h",
+            "https://[::127.0.0.1]/h",
+            "https://[64:ff9b::a9fe:a9fe]/h",
+            "https://[fec0::1]/h",
+            "https://metadata.google.internal/computeMetadata/v1/",
         ] {
             assert!(parse_url(internal, Mode::Production).is_err(), "{internal}");
             assert!(parse_url(internal, Mode::Dev).is_ok(), "{internal}");

@@ -164,6 +164,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub config: Config,
+    /// The server's state, for driving background work (e.g. a webhook worker pass) directly.
+    pub state: actix_web::web::Data<exportbridge::AppState>,
     handle: actix_web::dev::ServerHandle,
     databases: Vec<String>,
 }
@@ -202,6 +204,7 @@ impl TestApp {
             .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let state = app.state();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
@@ -210,6 +213,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             config,
+            state,
             handle,
             databases: vec![platform, in_country],
         }
@@ -254,6 +258,24 @@ impl TestApp {
         token: Option<&str>,
     ) -> reqwest::Response {
         self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// `POST` a JSON body with an `Idempotency-Key`.
+    pub async fn post_json_with_key(
+        &self,
+        path: &str,
+        body: &Value,
+        token: &str,
+        key: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn register(&self, kind: &str, email: &str, country: &str) -> reqwest::Response {
@@ -460,6 +482,7 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
 pub struct StubServer {
     pub url: String,
     response: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    delay: std::sync::Arc<std::sync::Mutex<std::time::Duration>>,
     pub requests: std::sync::Arc<std::sync::Mutex<Vec<StubRequest>>>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -477,13 +500,14 @@ impl StubServer {
         use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
         let response = std::sync::Arc::new(std::sync::Mutex::new((status, body.to_owned())));
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let delay = std::sync::Arc::new(std::sync::Mutex::new(std::time::Duration::ZERO));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (resp, reqs) = (response.clone(), requests.clone());
+        let (resp, reqs, wait) = (response.clone(), requests.clone(), delay.clone());
         let server = HttpServer::new(move || {
-            let (resp, reqs) = (resp.clone(), reqs.clone());
+            let (resp, reqs, wait) = (resp.clone(), reqs.clone(), wait.clone());
             App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
-                let (resp, reqs) = (resp.clone(), reqs.clone());
+                let (resp, reqs, wait) = (resp.clone(), reqs.clone(), wait.clone());
                 async move {
                     reqs.lock().unwrap().push(StubRequest {
                         method: req.method().to_string(),
@@ -495,6 +519,8 @@ impl StubServer {
                             .collect(),
                         body: body.to_vec(),
                     });
+                    let wait = *wait.lock().unwrap();
+                    tokio::time::sleep(wait).await;
                     let (status, body) = resp.lock().unwrap().clone();
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                         .content_type("application/json")
@@ -511,6 +537,7 @@ impl StubServer {
         StubServer {
             url: format!("http://127.0.0.1:{port}"),
             response,
+            delay,
             requests,
             handle,
         }
@@ -518,6 +545,11 @@ impl StubServer {
 
     pub fn respond(&self, status: u16, body: &str) {
         *self.response.lock().unwrap() = (status, body.to_owned());
+    }
+
+    /// Answers each request only after `delay` (a slow receiver); requests are recorded at once.
+    pub fn delay(&self, delay: std::time::Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     pub fn hits(&self) -> usize {
