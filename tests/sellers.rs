@@ -994,7 +994,7 @@ async fn the_routes_under_sellers_me_answer_every_method_right() {
         (Method::PUT, "/v1/sellers/me/documents", "POST"),
         (Method::GET, "/v1/sellers/me/payout-account", "PUT"),
         (Method::GET, "/v1/sellers/me/submit", "POST"),
-        (Method::DELETE, "/v1/sellers/me/profile", "GET, PUT"),
+        (Method::DELETE, "/v1/sellers/me/profile", "GET, HEAD, PUT"),
     ] {
         let res = app
             .request(method.clone(), path, Some(&s.token), None)
