@@ -68,14 +68,15 @@ async fn check(
     }
 }
 
-/// Every readiness check, in a stable order. To add one (e.g. a background worker), push
-/// `check(name, CheckKind::Worker, async { /* Ok(()) or Err(cause) */ })` onto the list.
+/// Every readiness check, in a stable order: the stores, then the workers.
 async fn readiness_checks(state: &AppState) -> Vec<ReadinessCheck> {
     let expected = db::embedded_versions();
     let stores = state.stores.all().into_iter().map(|(name, pool)| {
         let expected = &expected;
         check(name, CheckKind::Store, db::check_store(pool, expected))
     });
+    // A worker is added after the stores: make this `let mut checks = …;`, then
+    // `checks.push(check("name".into(), CheckKind::Worker, async { Ok(()) or Err(cause) }).await)`.
     futures_util::future::join_all(stores).await
 }
 
