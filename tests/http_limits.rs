@@ -158,6 +158,32 @@ async fn a_body_sent_in_time_is_answered_normally() {
     assert_problem(res, 401).await;
 }
 
+/// Beyond `max_connections` a new connection waits (in the listen backlog) until one closes.
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    // Two workers, one connection each.
+    let app = TestApp::spawn_with(|c| {
+        c.workers = 2;
+        c.max_connections = 2;
+        c.client_request_timeout_ms = 20_000;
+    })
+    .await;
+    let mut idle = vec![connect(&app).await, connect(&app).await];
+    // Let the server accept both.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = connect(&app).await;
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(700), third.read(&mut buf)).await;
+    assert!(early.is_err(), "answered beyond the connection limit");
+    idle.pop();
+    let raw = read_all(&mut third).await;
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+}
+
 /// `HEAD` answers what `GET` answers, without the body.
 #[tokio::test]
 async fn head_is_get_without_a_body() {

@@ -68,8 +68,7 @@ async fn check(
     }
 }
 
-/// Every readiness check, in a stable order. To add one (e.g. a background worker), push
-/// `check(name, CheckKind::Worker, async { /* Ok(()) or Err(cause) */ })` onto the list.
+/// Every readiness check, in a stable order: the stores, then the workers.
 async fn readiness_checks(state: &AppState) -> Vec<ReadinessCheck> {
     let expected = db::embedded_versions();
     let stores = state.stores.all().into_iter().map(|(name, pool)| {
