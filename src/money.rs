@@ -651,6 +651,14 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_states_the_amount_pattern() {
+        let schema = serde_json::to_value(Money::schema()).unwrap();
+        assert_eq!(schema["properties"]["amount"]["pattern"], AMOUNT_PATTERN);
+        let code = serde_json::to_value(CurrencyCode::schema()).unwrap();
+        assert_eq!(code["pattern"], "^[A-Za-z]{3}$");
+    }
+
+    #[test]
     fn rounding_half_up_is_for_tax() {
         assert_eq!(round_half_up_i64(dec!(184.50)).unwrap(), 185);
         assert_eq!(round_half_up_i64(dec!(184.49)).unwrap(), 184);

@@ -437,7 +437,7 @@ fn gst_on_fees_rounds_half_up_to_the_paisa() {
         rates: &rates,
         bearer: None,
     };
-    // 18% of 25 paise = 4.5 paise → 5; of 75 paise = 13.5 → 14 (half-even: 4 and 14).
+    // 18% of 25 paise = 4.5 paise → 5 (half-even: 4); of 75 paise = 13.5 → 14.
     assert_eq!(pricer.gst_on_fee(25).unwrap(), 5);
     assert_eq!(pricer.gst_on_fee(75).unwrap(), 14);
     assert_eq!(pricer.gst_on_fee(50_000).unwrap(), 9_000);
@@ -881,7 +881,7 @@ fn tiny_amounts_that_fees_swallow_are_not_eligible() {
     let swift = out.iter().find(|e| e.id == "swift-usd-1hop:SHA").unwrap();
     assert!(!swift.eligible);
     assert!(swift.reasons[0].contains("does not cover"));
-    // The PSP still prices USD 10, and says the seller is out of pocket if so.
+    // The PSP still prices USD 10 (its costs leave the seller something).
     let wallet = out.iter().find(|e| e.id == "psp-wallet").unwrap();
     assert!(wallet.pricing.is_some());
 }
