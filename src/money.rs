@@ -385,7 +385,8 @@ pub fn is_plain_decimal(s: &str) -> bool {
     }
 }
 
-/// Wire form of [`Money`] (the schema; `Serialize`/`Deserialize for Money` follow it).
+/// Wire form of [`Money`].
+// Only the schema: `Serialize`/`Deserialize for Money` write and read this shape.
 #[derive(ToSchema)]
 #[schema(as = Money)]
 #[allow(dead_code)] // only for the schema
@@ -398,7 +399,7 @@ struct MoneyRepr {
     #[schema(value_type = String, example = "10000.00", pattern = r"^[0-9]+(\.[0-9]+)?$")]
     amount: Decimal,
     /// Amount in integer minor units (output only; ignored on input).
-    #[schema(read_only)]
+    #[schema(read_only, required = false)]
     minor: i64,
 }
 
