@@ -1010,7 +1010,7 @@ async fn the_routes_under_sellers_me_answer_every_method_right() {
             None,
         )
         .await;
-    assert_eq!(allow(&res).as_deref(), Some("GET"));
+    assert_eq!(allow(&res).as_deref(), Some("GET, HEAD"));
     assert_problem(res, 405).await;
     // The documented methods still work, and a malformed id is a missing resource.
     json_of(upload(&app, &s, "other", "more.pdf", pdf()).await, 201).await;
