@@ -954,10 +954,9 @@ async fn amounts_are_plain_decimal_strings() {
 #[tokio::test]
 async fn the_estimate_writer_is_reported_in_readiness_and_metrics() {
     let token = "metrics-token-for-the-writer-test";
-    let app = TestApp::spawn_with(|c| {
-        c.metrics_token = Some(exportbridge::config::Secret::new(token))
-    })
-    .await;
+    let app =
+        TestApp::spawn_with(|c| c.metrics_token = Some(exportbridge::config::Secret::new(token)))
+            .await;
     let (_, seller) = ready(&app).await;
     assert_eq!(estimate(&app, &seller, usd_10k()).await.status(), 201);
     let readiness: Value = app.get("/readyz", None).await.json().await.unwrap();
