@@ -290,8 +290,9 @@ async fn slow_receivers_do_not_hold_a_database_connection() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // The three were sent side by side, not one after the other.
-    assert_eq!(receiver.hits(), 3);
+    // Every one arrives (a ping made after the worker's first claim waits for its next pass,
+    // so how many travel together depends on timing: not asserted here).
+    wait_for("all three deliveries", || receiver.hits() == 3).await;
 }
 
 #[tokio::test]
