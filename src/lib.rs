@@ -109,55 +109,63 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document_http_rules(describe_responses(api))
 }
 
+/// Every operation of the document.
+fn operations_mut(
+    api: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    api.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
 /// Rules enforced by the HTTP layer for every route, written into the document where they
 /// apply: the `Idempotency-Key` alphabet and length (`http::IdempotencyKey`), and the 408 of a
 /// body that arrives too late (`http::body_deadline`).
 fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
-    for item in api.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            for param in op.parameters.iter_mut().flatten() {
-                let RefOr::T(param) = param else { continue };
-                if param.parameter_in == ParameterIn::Header
-                    && param
-                        .name
-                        .eq_ignore_ascii_case(http::IDEMPOTENCY_KEY_HEADER)
-                {
-                    param.schema = Some(RefOr::T(
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .min_length(Some(1))
-                            .max_length(Some(http::IDEMPOTENCY_KEY_MAX_LEN))
-                            .pattern(Some(http::IDEMPOTENCY_KEY_PATTERN))
-                            .into(),
-                    ));
-                }
+    for op in operations_mut(&mut api) {
+        for param in op.parameters.iter_mut().flatten() {
+            let RefOr::T(param) = param else { continue };
+            if param.parameter_in == ParameterIn::Header
+                && param
+                    .name
+                    .eq_ignore_ascii_case(http::IDEMPOTENCY_KEY_HEADER)
+            {
+                param.schema = Some(RefOr::T(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(http::IDEMPOTENCY_KEY_MAX_LEN))
+                        .pattern(Some(http::IDEMPOTENCY_KEY_PATTERN))
+                        .into(),
+                ));
             }
-            if op.request_body.is_some() {
-                op.responses
-                    .responses
-                    .entry("408".to_owned())
-                    .or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description("The body did not arrive in time")
-                            .content(
-                                error::PROBLEM_JSON,
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Problem")))
-                                    .build(),
-                            )
-                            .build()
-                            .into()
-                    });
-            }
+        }
+        if op.request_body.is_some() {
+            op.responses
+                .responses
+                .entry("408".to_owned())
+                .or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("The body did not arrive in time")
+                        .content(
+                            error::PROBLEM_JSON,
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build(),
+                        )
+                        .build()
+                        .into()
+                });
         }
     }
     api
@@ -166,27 +174,18 @@ fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
 /// Responses declared without a description get the status's reason phrase: OpenAPI requires
 /// one on every response.
 fn describe_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    for item in api.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            for (code, response) in op.responses.responses.iter_mut() {
-                if let utoipa::openapi::RefOr::T(r) = response
-                    && r.description.is_empty()
-                {
-                    r.description = code
-                        .parse::<u16>()
-                        .ok()
-                        .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
-                        .and_then(|c| c.canonical_reason())
-                        .unwrap_or("Response")
-                        .to_owned();
-                }
+    for op in operations_mut(&mut api) {
+        for (code, response) in op.responses.responses.iter_mut() {
+            if let utoipa::openapi::RefOr::T(r) = response
+                && r.description.is_empty()
+            {
+                r.description = code
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|c| actix_web::http::StatusCode::from_u16(c).ok())
+                    .and_then(|c| c.canonical_reason())
+                    .unwrap_or("Response")
+                    .to_owned();
             }
         }
     }
