@@ -63,6 +63,24 @@ pub struct RequestIdentity<'a> {
     pub fingerprint: &'a [u8; 32],
 }
 
+impl<'a> RequestIdentity<'a> {
+    /// A `POST` (every create is one) by `user_id` to `path`.
+    pub fn post(
+        user_id: Uuid,
+        key: &'a IdempotencyKey,
+        path: &'a str,
+        fingerprint: &'a [u8; 32],
+    ) -> Self {
+        RequestIdentity {
+            user_id,
+            key,
+            method: "POST",
+            path,
+            fingerprint,
+        }
+    }
+}
+
 /// Runs `create` in a transaction, at most once per (user, key). Returns the response and
 /// whether it was replayed.
 pub async fn run<F>(

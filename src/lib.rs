@@ -234,7 +234,7 @@ impl Application {
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let config = &state.config;
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -266,11 +266,10 @@ impl Application {
         .max_connections(config.max_connections_per_worker())
         .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
         .client_disconnect_timeout(Duration::from_millis(config.client_disconnect_timeout_ms))
+        // The connection limit is divided by this very count.
+        .workers(config.worker_count())
         .listen(listener)
         .map_err(|e| e.to_string())?;
-        if config.workers > 0 {
-            server = server.workers(config.workers);
-        }
         if config.metrics_token.is_none() && config.mode == config::Mode::Production {
             tracing::warn!("EXPORTBRIDGE_METRICS_TOKEN is unset: /metrics is disabled");
         }

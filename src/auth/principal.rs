@@ -69,6 +69,7 @@ impl FromRequest for Principal {
             let session = match state.sessions.get(claims.sid) {
                 Some(s) => s,
                 None => {
+                    let generation = state.sessions.generation();
                     let found = {
                         let mut conn = state.stores.platform().await?;
                         sessions::lookup(&mut conn, claims.sid).await?
@@ -76,7 +77,7 @@ impl FromRequest for Principal {
                     let Some(s) = found else {
                         return Err(ended());
                     };
-                    state.sessions.put(claims.sid, s);
+                    state.sessions.put(claims.sid, s, generation);
                     s
                 }
             };

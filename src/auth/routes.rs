@@ -168,13 +168,7 @@ async fn create_user(
     let mut conn = state.stores.platform().await?;
     let (staff, org) = service::check_staff_request(&mut conn, &body).await?;
     let role = body.role;
-    let identity = RequestIdentity {
-        user_id: principal.user_id,
-        key: &key,
-        method: "POST",
-        path: req.path(),
-        fingerprint: &body.fingerprint,
-    };
+    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &body.fingerprint);
     let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
         let user = service::create_staff(conn, staff, role, &org).await?;
         Created::new(format!("/v1/admin/users/{}", user.id), &user)

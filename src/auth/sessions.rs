@@ -34,38 +34,59 @@ pub struct SessionState {
 /// Recently looked-up sessions by id.
 #[derive(Default)]
 pub struct SessionCache {
-    entries: Mutex<HashMap<Uuid, (Instant, SessionState)>>,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<Uuid, (Instant, SessionState)>,
+    /// Bumped by every forget: a lookup that started before one must not store what it read.
+    generation: u64,
 }
 
 impl SessionCache {
-    fn entries(&self) -> MutexGuard<'_, HashMap<Uuid, (Instant, SessionState)>> {
+    fn inner(&self) -> MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave the map inconsistent: keep using it.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn get(&self, session: Uuid) -> Option<SessionState> {
-        match self.entries().get(&session) {
+        match self.inner().map.get(&session) {
             Some((at, state)) if at.elapsed() < CACHE_TTL => Some(*state),
             _ => None,
         }
     }
 
-    pub fn put(&self, session: Uuid, state: SessionState) {
-        let mut entries = self.entries();
-        if entries.len() >= SWEEP_AT {
-            entries.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+    /// Taken before a lookup and handed to `put`.
+    pub fn generation(&self) -> u64 {
+        self.inner().generation
+    }
+
+    /// Stores a looked-up state unless something was forgotten since `generation` was taken
+    /// (the lookup may have read the row before a revocation committed).
+    pub fn put(&self, session: Uuid, state: SessionState, generation: u64) {
+        let mut inner = self.inner();
+        if inner.generation != generation {
+            return;
         }
-        entries.insert(session, (Instant::now(), state));
+        if inner.map.len() >= SWEEP_AT {
+            inner.map.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+        }
+        inner.map.insert(session, (Instant::now(), state));
     }
 
     /// After a session is revoked.
     pub fn forget_session(&self, session: Uuid) {
-        self.entries().remove(&session);
+        let mut inner = self.inner();
+        inner.map.remove(&session);
+        inner.generation += 1;
     }
 
     /// After a user is disabled or their role changes.
     pub fn forget_user(&self, user: Uuid) {
-        self.entries().retain(|_, (_, s)| s.user_id != user);
+        let mut inner = self.inner();
+        inner.map.retain(|_, (_, s)| s.user_id != user);
+        inner.generation += 1;
     }
 }
 
@@ -118,14 +139,28 @@ mod tests {
         let cache = SessionCache::default();
         let (u1, u2) = (Uuid::now_v7(), Uuid::now_v7());
         let (s1, s2, s3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        cache.put(s1, state(u1));
-        cache.put(s2, state(u1));
-        cache.put(s3, state(u2));
+        for (session, user) in [(s1, u1), (s2, u1), (s3, u2)] {
+            cache.put(session, state(user), cache.generation());
+        }
         assert_eq!(cache.get(s1).map(|s| s.user_id), Some(u1));
         cache.forget_session(s1);
         assert_eq!(cache.get(s1), None);
         cache.forget_user(u1);
         assert_eq!(cache.get(s2), None);
         assert!(cache.get(s3).is_some());
+    }
+
+    /// A lookup that read the session before it was revoked (or its user disabled) must not
+    /// put the old state back after the revocation forgot it.
+    #[test]
+    fn a_lookup_older_than_a_forget_is_not_cached() {
+        let cache = SessionCache::default();
+        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let before = cache.generation();
+        cache.forget_user(user);
+        cache.put(session, state(user), before);
+        assert_eq!(cache.get(session), None);
+        cache.put(session, state(user), cache.generation());
+        assert!(cache.get(session).is_some());
     }
 }

@@ -1261,13 +1261,7 @@ pub async fn store_document(
         home_jurisdiction: seller.home_jurisdiction.clone(),
     };
     storage::persist(upload.file, data_dir, &storage_path).await?;
-    let identity = RequestIdentity {
-        user_id: principal.user_id,
-        key,
-        method: "POST",
-        path,
-        fingerprint: &fingerprint,
-    };
+    let identity = RequestIdentity::post(principal.user_id, key, path, &fingerprint);
     let result = idempotency::run(conn, identity, async |conn| {
         // Under the seller's row lock, so a concurrent submit sees all or nothing of it.
         let current = sellers::table

@@ -55,13 +55,7 @@ async fn create_estimate(
     body: Json<CreateEstimate>,
 ) -> ApiResult<HttpResponse> {
     let Json { value, fingerprint } = body;
-    let identity = RequestIdentity {
-        user_id: principal.user_id,
-        key: &key,
-        method: "POST",
-        path: req.path(),
-        fingerprint: &fingerprint,
-    };
+    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &fingerprint);
     let (created, replayed) = service::create(&state, &principal, identity, value).await?;
     Ok(created.into_response(replayed))
 }

@@ -148,9 +148,6 @@ pub struct EstimateWriter {
 /// What `/readyz` and `/metrics` report about the writer.
 pub struct WriterStats {
     running: AtomicBool,
-    batches: AtomicU64,
-    rows: AtomicU64,
-    largest_batch: AtomicU64,
     panics: AtomicU64,
     /// Rows per batch, exported as `exportbridge_estimate_writer_batch_rows`.
     pub batch_rows: prometheus::Histogram,
@@ -165,9 +162,6 @@ impl Default for WriterStats {
         .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
         WriterStats {
             running: AtomicBool::new(false),
-            batches: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
-            largest_batch: AtomicU64::new(0),
             panics: AtomicU64::new(0),
             // The options are constant and valid; a failure would be a programming error
             // caught by every test.
@@ -185,7 +179,6 @@ pub struct WriterHealth {
     pub queued: u64,
     pub batches: u64,
     pub rows: u64,
-    pub largest_batch: u64,
     /// Batches whose writing panicked (their requests failed; the writer went on).
     pub panics: u64,
 }
@@ -231,15 +224,13 @@ impl EstimateWriter {
 
     pub fn health(&self) -> WriterHealth {
         // Spelled out: diesel's `RunQueryDsl::load` is in scope too.
-        let count = |c: &AtomicU64| AtomicU64::load(c, Ordering::Relaxed);
         let stats = &self.stats;
         WriterHealth {
             running: AtomicBool::load(&stats.running, Ordering::Relaxed),
             queued: (self.tx.max_capacity() - self.tx.capacity()) as u64,
-            batches: count(&stats.batches),
-            rows: count(&stats.rows),
-            largest_batch: count(&stats.largest_batch),
-            panics: count(&stats.panics),
+            batches: stats.batch_rows.get_sample_count(),
+            rows: stats.batch_rows.get_sample_sum() as u64,
+            panics: AtomicU64::load(&stats.panics, Ordering::Relaxed),
         }
     }
 }
@@ -265,10 +256,7 @@ where
     let _running = Running(&stats.running);
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let size = batch.len() as u64;
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.rows.fetch_add(size, Ordering::Relaxed);
-        stats.largest_batch.fetch_max(size, Ordering::Relaxed);
+        let size = batch.len();
         stats.batch_rows.observe(size as f64);
         let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
         if AssertUnwindSafe(write(jobs)).catch_unwind().await.is_err() {

@@ -670,13 +670,7 @@ pub async fn create_body(
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Admin])?;
     let body = parse_new_body(req)?;
-    let identity = RequestIdentity {
-        user_id: principal.user_id,
-        key,
-        method: "POST",
-        path,
-        fingerprint,
-    };
+    let identity = RequestIdentity::post(principal.user_id, key, path, fingerprint);
     idempotency::run(conn, identity, async |conn| {
         let row = insert_body(conn, &body).await?;
         let view = body_view(&row)?;

@@ -43,13 +43,7 @@ async fn create_endpoint(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let Json { value, fingerprint } = body;
-    let identity = RequestIdentity {
-        user_id: principal.user_id,
-        key: &key,
-        method: "POST",
-        path: req.path(),
-        fingerprint: &fingerprint,
-    };
+    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &fingerprint);
     let (created, replayed) =
         service::create(&mut conn, &state.config, &principal, identity, value).await?;
     Ok(created.into_response(replayed))
