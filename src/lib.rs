@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod identifiers;
 pub mod maintenance;
 pub mod money;
 pub mod observability;

@@ -12,10 +12,10 @@ use crate::db::schema::sellers as sellers_table;
 use crate::db::schema::{memberships, users, vetting_bodies};
 use crate::db::{self, PgConn};
 use crate::http::{IdempotencyKey, IfMatch};
+use crate::identifiers::Gstin;
 use crate::sellers::api::{
     AddressInput, ContactInput, PayoutAccountRequest, ProfileRequest, SellerStatus,
 };
-use crate::sellers::identifiers::Gstin;
 use crate::sellers::service::{Action, Actor};
 use crate::sellers::storage::{self, UploadForm};
 use crate::vetting::api::{

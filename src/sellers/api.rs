@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[allow(unused_imports)] // referenced by `#[schema(value_type = …)]`
-use super::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, UdyamNumber};
+use crate::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, UdyamNumber};
 
 /// A closed vocabulary stored as text.
 pub trait Vocabulary: Sized + Copy + 'static {

@@ -3,7 +3,6 @@
 //! append-only audit log, and the public profile storefronts show.
 
 pub mod api;
-pub mod identifiers;
 pub mod model;
 pub mod routes;
 pub mod service;

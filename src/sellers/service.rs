@@ -10,12 +10,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::api::*;
-use super::identifiers::{
-    BankAccountNumber, CountryCode, DocumentKind, Gstin, IdError, Iec, Ifsc, IndianState, Pan,
-    PhoneE164, UdyamNumber,
-};
 use super::model::*;
-use super::storage::{self, UploadForm, UploadedFile};
+use super::storage::{self, DocumentKind, UploadForm, UploadedFile};
 use crate::auth::service::parse_email;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{
@@ -25,6 +21,10 @@ use crate::db::{PgPool, Stores};
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
 use crate::http::{IdempotencyKey, IfMatch, Page, PageParams, etag};
 use crate::idempotency::{self, Created, RequestIdentity};
+use crate::identifiers::{
+    BankAccountNumber, CountryCode, Gstin, IdError, Iec, Ifsc, IndianState, Pan, PhoneE164,
+    UdyamNumber,
+};
 
 pub const MAX_CONTACTS: usize = 10;
 /// Caps on the lists of a profile (also `max_items` in the schema): the sectors and public

@@ -1,6 +1,7 @@
 //! Evidence files on disk: a multipart upload streamed into a temporary file under the data
 //! directory (hashed and counted on the way, refused past the size limit), moved into place
-//! once accepted, and streamed back on download.
+//! once accepted, and streamed back on download; the kinds of document accepted, recognised by
+//! their first bytes.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,58 @@ const HEAD_LEN: usize = 16;
 const FORM_OVERHEAD: u64 = 64 * 1024;
 /// Largest accepted text field (`kind`).
 const TEXT_FIELD_LIMIT: usize = 256;
+
+/// Kinds of uploaded document accepted, recognised by magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl DocumentKind {
+    const PDF_MAGIC: &'static [u8] = b"%PDF-";
+    const JPEG_MAGIC: &'static [u8] = &[0xFF, 0xD8, 0xFF];
+    const PNG_MAGIC: &'static [u8] = &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// Identify a document from its first bytes. The signature must be at
+    /// offset 0 (PDFs with leading garbage are not recognised). This says
+    /// nothing about whether the rest of the file is well formed.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(Self::PDF_MAGIC) {
+            Some(Self::Pdf)
+        } else if bytes.starts_with(Self::JPEG_MAGIC) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(Self::PNG_MAGIC) {
+            Some(Self::Png)
+        } else {
+            None
+        }
+    }
+
+    /// MIME type, e.g. `"application/pdf"`.
+    pub const fn mime(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+        }
+    }
+
+    /// File extension without the dot: `pdf`, `jpg`, `png`.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+        }
+    }
+}
+
+/// Same as [`DocumentKind::sniff`].
+pub fn sniff(bytes: &[u8]) -> Option<DocumentKind> {
+    DocumentKind::sniff(bytes)
+}
 
 /// A file being received. Removed from disk when dropped unless it was moved into place, so
 /// every early return (413, 422, a client that disconnects) cleans up.
@@ -242,4 +295,36 @@ pub async fn open(
             Ok(Some((web::Bytes::from(buf), file)))
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_sniffing() {
+        assert_eq!(sniff(b"%PDF-1.7\n%\xE2\xE3"), Some(DocumentKind::Pdf));
+        assert_eq!(
+            DocumentKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]),
+            Some(DocumentKind::Jpeg)
+        );
+        assert_eq!(
+            sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0x00]),
+            Some(DocumentKind::Png)
+        );
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"%PDF"), None);
+        assert_eq!(sniff(&[0xFF, 0xD8]), None);
+        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A]), None);
+        assert_eq!(sniff(b" %PDF-1.4"), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b"PK\x03\x04"), None);
+
+        assert_eq!(DocumentKind::Pdf.mime(), "application/pdf");
+        assert_eq!(DocumentKind::Jpeg.mime(), "image/jpeg");
+        assert_eq!(DocumentKind::Png.mime(), "image/png");
+        assert_eq!(DocumentKind::Pdf.extension(), "pdf");
+        assert_eq!(DocumentKind::Jpeg.extension(), "jpg");
+        assert_eq!(DocumentKind::Png.extension(), "png");
+    }
 }

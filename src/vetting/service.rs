@@ -17,10 +17,10 @@ use crate::db::schema::{organisations, sellers, vetting_bodies, vetting_checklis
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
 use crate::http::IdempotencyKey;
 use crate::idempotency::{self, Created, RequestIdentity};
+use crate::identifiers::{CountryCode, IndianState};
 use crate::sellers::api::{
     AuditAction, BadgeKind, EnterpriseType, PublicIdentifier, Sector, SellerStatus, Vocabulary,
 };
-use crate::sellers::identifiers::{CountryCode, IndianState};
 use crate::sellers::model::SellerRow;
 use crate::sellers::service::{
     Action, Actor, append_audit_entry, badge_of, can_view, named, parse_stored, parse_stored_list,

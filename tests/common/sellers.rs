@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use exportbridge::auth::Role;
-use exportbridge::sellers::identifiers::Gstin;
+use exportbridge::identifiers::Gstin;
 use reqwest::Response;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
