@@ -29,14 +29,7 @@ async fn signed_delivery_is_retried_after_a_failure() {
     let secret = endpoint["secret"].as_str().unwrap().to_owned();
     let id = endpoint["id"].as_str().unwrap().to_owned();
 
-    let res = app
-        .post_json(
-            &format!("/v1/webhooks/{id}/ping"),
-            &json!({}),
-            Some(&seller.token),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
+    ping(&app, &seller, &id, 1).await;
     // First attempt: the receiver answers 500.
     wait_for("first attempt", || receiver.hits() >= 1).await;
     receiver.respond(200, "{}");
