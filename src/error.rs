@@ -361,6 +361,34 @@ pub enum AuthErrors {
     Forbidden(Problem),
 }
 
+/// The error answer of an operation that needs an access token but no particular role: a caller
+/// who may not see the resource gets 404, never 403 (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum TokenErrors {
+    /// Missing, malformed, expired or forged access token.
+    #[response(
+        status = 401,
+        description = "Missing, malformed, expired or forged access token",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+}
+
+/// The 404 of an operation on one resource (for the OpenAPI document). Operations whose 404 says
+/// more list their own after it.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum NotFound {
+    /// No such resource, or it is not visible to the caller.
+    #[response(
+        status = 404,
+        description = "No such resource, or it is not visible to you",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
 /// Error answers of every operation that takes a JSON body (for the OpenAPI document).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]

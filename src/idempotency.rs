@@ -2,10 +2,14 @@
 //! response is saved in the same transaction; a repeat replays the saved response; a repeat
 //! with a different body is refused with 422. Concurrent duplicates serialise on the key's
 //! primary key, so exactly one creation happens.
+//!
+//! Every create handler extracts an [`Idempotency`] and hands it to its service, which builds
+//! the [`RequestIdentity`] (caller and body fingerprint added) and runs the creation in [`run`].
 
-use actix_web::HttpResponse;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -51,6 +55,45 @@ impl Created {
             res.insert_header(("Idempotent-Replayed", "true"));
         }
         res.content_type("application/json").body(self.body)
+    }
+}
+
+/// The extractor of every create request: its optional `Idempotency-Key` header and the path it
+/// was sent to. A bad header is refused (422) before the handler runs.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    key: IdempotencyKey,
+    path: String,
+}
+
+impl FromRequest for Idempotency {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = IdempotencyKey::from_request(req, payload).into_inner();
+        std::future::ready(key.map(|key| Idempotency {
+            key,
+            path: req.path().to_owned(),
+        }))
+    }
+}
+
+impl Idempotency {
+    /// The request as [`run`] knows it: a `POST` by `user_id` whose body hashes to
+    /// `fingerprint`.
+    pub fn identity<'a>(&'a self, user_id: Uuid, fingerprint: &'a [u8; 32]) -> RequestIdentity<'a> {
+        RequestIdentity::post(user_id, &self.key, &self.path, fingerprint)
+    }
+
+    /// The header alone, for services that still take it and the path separately.
+    pub fn key(&self) -> &IdempotencyKey {
+        &self.key
+    }
+
+    /// The request path, for services that still take it and the header separately.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 }
 

@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use uuid::Uuid;
 
 use super::api::*;
-use super::{Principal, Role, service, users};
+use super::{Principal, service, users};
 use crate::AppState;
-use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, Json, Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem};
+use crate::http::{Json, Page, PageParams};
+use crate::idempotency::Idempotency;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(register)
@@ -32,9 +32,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         JsonErrors,
         (status = 201, description = "Registered; log in next", body = MeResponse,
          headers(("Location" = String, description = "/v1/me"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email cannot be used", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]
@@ -131,7 +129,6 @@ async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> ApiRe
     responses(
         AuthErrors,
         (status = 200, body = MeResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me")]
@@ -150,30 +147,18 @@ async fn me(state: web::Data<AppState>, principal: Principal) -> ApiResult<web::
         AuthErrors,
         JsonErrors,
         (status = 201, body = UserView, headers(("Location" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/admin/users")]
 async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
-    req: HttpRequest,
+    key: Idempotency,
     body: Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    principal.require(&[Role::Admin])?;
     let mut conn = state.stores.platform().await?;
-    let (staff, org) = service::check_staff_request(&mut conn, &body).await?;
-    let role = body.role;
-    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &body.fingerprint);
-    let (created, replayed) = idempotency::run(&mut conn, identity, async |conn| {
-        let user = service::create_staff(conn, staff, role, &org).await?;
-        Created::new(format!("/v1/admin/users/{}", user.id), &user)
-    })
-    .await?;
+    let (created, replayed) = service::create_user(&mut conn, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -184,9 +169,8 @@ async fn create_user(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = UserView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/users/{id}")]
@@ -209,7 +193,6 @@ async fn get_user(
     responses(
         AuthErrors,
         (status = 200, body = Page<UserView>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -234,9 +217,8 @@ async fn list_users(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = UserView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin cannot disable themselves", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -256,9 +238,8 @@ async fn disable_user(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = UserView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/admin/users/{id}/enable")]
@@ -292,9 +273,8 @@ async fn set_disabled(
     responses(
         AuthErrors,
         JsonErrors,
+        NotFound,
         (status = 200, body = UserView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin cannot change their own role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The organisation is missing or not of the role's kind", body = Problem, content_type = "application/problem+json"),
     )

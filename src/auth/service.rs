@@ -18,6 +18,8 @@ use crate::db::schema::{
     login_throttle, memberships, organisations, refresh_tokens, sessions, users,
 };
 use crate::error::{ApiError, ApiResult, Validator};
+use crate::http::Json;
+use crate::idempotency::{self, Created, Idempotency};
 
 const BAD_CREDENTIALS: &str = "the email or password is incorrect";
 
@@ -588,6 +590,24 @@ pub(super) async fn organisation_for(
         }
         Some(o) => Ok(Some(o)),
     }
+}
+
+/// Creates a staff account for an admin (once per `Idempotency-Key`). The request is checked
+/// before the key is reserved.
+pub async fn create_user(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    key: &Idempotency,
+    req: Json<CreateUserRequest>,
+) -> ApiResult<(Created, bool)> {
+    principal.require(&[Role::Admin])?;
+    let (staff, org) = check_staff_request(conn, &req).await?;
+    let identity = key.identity(principal.user_id, &req.fingerprint);
+    idempotency::run(conn, identity, async |conn| {
+        let user = create_staff(conn, staff, req.role, &org).await?;
+        Created::new(format!("/v1/admin/users/{}", user.id), &user)
+    })
+    .await
 }
 
 /// Checks a staff-account request; returns the account and the organisation it joins.

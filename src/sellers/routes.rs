@@ -11,8 +11,9 @@ use super::api::*;
 use super::{service, storage};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, IfMatch, Json, Page, PageParams, etag};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
+use crate::http::{IfMatch, Json, Page, PageParams, etag};
+use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -50,11 +51,10 @@ fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile being replaced; required once it exists")),
     responses(
         JsonErrors,
+        AuthErrors,
         (status = 200, description = "Replaced", body = SellerProfile, headers(("ETag" = String))),
         (status = 201, description = "Created as a draft", body = SellerProfile,
          headers(("Location" = String, description = "/v1/sellers/{id}"), ("ETag" = String))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Read-only in the current status", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -90,8 +90,8 @@ async fn put_profile(
     tag = "sellers",
     security(("bearer" = [])),
     responses(
+        AuthErrors,
         (status = 200, body = SellerProfile, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No profile yet", body = Problem, content_type = "application/problem+json"),
     )
@@ -118,12 +118,11 @@ async fn get_own_profile(
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
     responses(
         JsonErrors,
+        AuthErrors,
         (status = 200, body = PayoutAccountSummary),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No profile yet, or read-only in the current status", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The in-country store is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -151,10 +150,10 @@ async fn put_payout_account(
     request_body(content = inline(DocumentUpload), content_type = "multipart/form-data"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
+        AuthErrors,
         (status = 201, body = DocumentView,
          headers(("Location" = String, description = "/v1/sellers/{id}/documents/{document_id}"))),
         (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No profile yet, or read-only in the current status", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large", body = Problem, content_type = "application/problem+json"),
@@ -166,7 +165,7 @@ async fn put_payout_account(
 async fn upload_document(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
+    key: Idempotency,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
@@ -191,8 +190,8 @@ async fn upload_document(
         &principal,
         &seller,
         upload,
-        &key,
-        req.path(),
+        key.key(),
+        key.path(),
     )
     .await?;
     Ok(created.into_response(replayed))
@@ -211,8 +210,8 @@ async fn upload_document(
     security(("bearer" = [])),
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
     responses(
+        AuthErrors,
         (status = 200, description = "Submitted", body = SellerProfile, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No profile yet, or not in a status that can be submitted", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
@@ -239,9 +238,9 @@ async fn submit(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, body = SellerProfile, headers(("ETag" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sellers/{id:[0-9a-fA-F-]+}")]
@@ -262,8 +261,8 @@ async fn get_profile(
     tag = "sellers",
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        NotFound,
         (status = 200, body = PublicProfile),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sellers/{id:[0-9a-fA-F-]+}/public")]
@@ -283,9 +282,9 @@ async fn public_profile(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, body = Page<DocumentView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -308,9 +307,9 @@ async fn list_documents(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, body = DocumentView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sellers/{id:[0-9a-fA-F-]+}/documents/{document_id}")]
@@ -333,6 +332,8 @@ async fn get_document(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, description = "The stored bytes",
          content(
             (FileContent = "application/pdf"),
@@ -344,8 +345,6 @@ async fn get_document(
             ("Repr-Digest" = String, description = "sha-256=:<base64>:"),
             ("Digest" = String, description = "sha-256=<base64> (legacy)"),
          )),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sellers/{id:[0-9a-fA-F-]+}/documents/{document_id}/content")]
@@ -400,9 +399,9 @@ fn attachment(filename: &str) -> ContentDisposition {
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, body = Page<AuditEntry>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,14 +1,15 @@
 //! Thin handlers for `/v1/vetting-bodies`, `/v1/admin/vetting-bodies`, `/v1/vetting/*`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use uuid::Uuid;
 
 use super::api::*;
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, Json, PageParams};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
+use crate::http::{Json, PageParams};
+use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
 use crate::sellers::service::{Action, Actor};
 
@@ -40,29 +41,26 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
         JsonErrors,
+        AuthErrors,
         (status = 201, body = VettingBody, headers(("Location" = String, description = "/v1/vetting-bodies/{id}"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/admin/vetting-bodies")]
 async fn create_body(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
-    req: HttpRequest,
+    key: Idempotency,
     body: Json<NewVettingBody>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let fingerprint = body.fingerprint;
+    let Json { value, fingerprint } = body;
     let (created, replayed) = service::create_body(
         &mut conn,
         &principal,
-        &key,
-        req.path(),
+        key.key(),
+        key.path(),
         &fingerprint,
-        body.into_inner(),
+        value,
     )
     .await?;
     Ok(created.into_response(replayed))
@@ -74,9 +72,8 @@ async fn create_body(
     tag = "vetting",
     security(("bearer" = [])),
     responses(
+        AuthErrors,
         (status = 200, body = ExpiryRun),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/admin/vetting/expire-due")]
@@ -94,10 +91,9 @@ async fn expire_due(
     security(("bearer" = [])),
     params(PageParams),
     responses(
+        AuthErrors,
         (status = 200, body = VettingBodyPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/vetting-bodies")]
@@ -118,9 +114,9 @@ async fn list_bodies(
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses(
+        TokenErrors,
+        NotFound,
         (status = 200, body = VettingBody),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/vetting-bodies/{id}")]
@@ -145,8 +141,8 @@ async fn get_body(
     security(("bearer" = [])),
     params(QueueQuery),
     responses(
+        AuthErrors,
         (status = 200, body = QueuePage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a vetting officer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
@@ -169,10 +165,9 @@ async fn queue(
     security(("bearer" = [])),
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        AuthErrors,
+        NotFound,
         (status = 200, body = Application),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/vetting/applications/{seller_id}")]
@@ -197,10 +192,10 @@ async fn get_application(
     security(("bearer" = [])),
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        AuthErrors,
+        NotFound,
         (status = 200, body = Application),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a vetting officer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Leased by another officer, or not open", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -231,10 +226,9 @@ async fn claim(
     security(("bearer" = [])),
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        AuthErrors,
+        NotFound,
         (status = 204, description = "Released"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another officer holds the lease", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -256,10 +250,9 @@ async fn release(
     security(("bearer" = [])),
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     responses(
+        AuthErrors,
+        NotFound,
         (status = 200, body = Checklist),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/vetting/applications/{seller_id}/checklist")]
@@ -282,12 +275,10 @@ async fn get_checklist(
     request_body = TickRequest,
     responses(
         JsonErrors,
+        AuthErrors,
         (status = 200, body = Checklist),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application or item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not the lease holder, or not under review", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/vetting/applications/{seller_id}/checklist/{item_code}")]
@@ -321,10 +312,10 @@ async fn tick(
     request_body = DecisionRequest,
     responses(
         JsonErrors,
+        AuthErrors,
+        NotFound,
         (status = 200, body = DecisionOutcome),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a vetting officer (e.g. the seller itself)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not the lease holder, not under review, or (type duplicate-identifier) another approved seller holds the GSTIN", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Mandatory items unticked, or bad reason codes / note", body = Problem, content_type = "application/problem+json"),
     )
@@ -360,12 +351,10 @@ async fn decide(
     request_body = StatusChangeRequest,
     responses(
         JsonErrors,
+        AuthErrors,
+        NotFound,
         (status = 200, body = DecisionOutcome),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/vetting/applications/{seller_id}/suspend")]
@@ -389,12 +378,10 @@ async fn suspend(
     request_body = StatusChangeRequest,
     responses(
         JsonErrors,
+        AuthErrors,
+        NotFound,
         (status = 200, body = DecisionOutcome),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not suspended, or (type duplicate-identifier) another approved seller holds the GSTIN", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/vetting/applications/{seller_id}/reinstate")]

@@ -1,15 +1,15 @@
 //! Thin handlers for `/v1/webhooks`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use uuid::Uuid;
 
 use super::api::*;
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, Json, Page, PageParams};
-use crate::idempotency::RequestIdentity;
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem};
+use crate::http::{Json, Page, PageParams};
+use crate::idempotency::Idempotency;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_endpoint)
@@ -30,22 +30,18 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         JsonErrors,
         (status = 201, body = CreatedEndpoint, headers(("Location" = String))),
         (status = 409, description = "Too many endpoints", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks")]
 async fn create_endpoint(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
-    req: HttpRequest,
+    key: Idempotency,
     body: Json<NewEndpoint>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let Json { value, fingerprint } = body;
-    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &fingerprint);
     let (created, replayed) =
-        service::create(&mut conn, &state.config, &principal, identity, value).await?;
+        service::create(&mut conn, &state.config, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -71,8 +67,8 @@ async fn list_endpoints(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 204),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -93,8 +89,8 @@ async fn delete_endpoint(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 202, description = "Queued"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/{id}/ping")]
@@ -115,8 +111,8 @@ async fn ping_endpoint(
     params(("id" = Uuid, Path), PageParams),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = Page<Delivery>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -17,8 +17,8 @@ use crate::db::schema::{
     organisations, outbox_events, webhook_attempts, webhook_deliveries, webhook_endpoints,
 };
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Json, Page, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 
 const MAX_ENDPOINTS: i64 = 5;
 
@@ -102,12 +102,13 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     config: &Config,
     principal: &Principal,
-    identity: RequestIdentity<'_>,
-    req: NewEndpoint,
+    key: &Idempotency,
+    req: Json<NewEndpoint>,
 ) -> ApiResult<(Created, bool)> {
     may_manage(principal)?;
     let checked = check_new_endpoint(&req, config.mode)?;
     let org = principal.organisation_id;
+    let identity = key.identity(principal.user_id, &req.fingerprint);
     idempotency::run(conn, identity, async |conn| {
         let created = insert_endpoint(conn, org, &checked).await?;
         Created::new(format!("/v1/webhooks/{}", created.endpoint.id), &created)
