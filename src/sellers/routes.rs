@@ -50,8 +50,8 @@ fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
     request_body = ProfileRequest,
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile being replaced; required once it exists")),
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         (status = 200, description = "Replaced", body = SellerProfile, headers(("ETag" = String))),
         (status = 201, description = "Created as a draft", body = SellerProfile,
          headers(("Location" = String, description = "/v1/sellers/{id}"), ("ETag" = String))),
@@ -117,8 +117,8 @@ async fn get_own_profile(
     request_body = PayoutAccountRequest,
     params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         (status = 200, body = PayoutAccountSummary),
         (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No profile yet, or read-only in the current status", body = Problem, content_type = "application/problem+json"),

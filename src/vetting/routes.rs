@@ -40,8 +40,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     request_body = NewVettingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         (status = 201, body = VettingBody, headers(("Location" = String, description = "/v1/vetting-bodies/{id}"))),
     )
 )]
@@ -274,8 +274,8 @@ async fn get_checklist(
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("item_code" = String, Path)),
     request_body = TickRequest,
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         (status = 200, body = Checklist),
         (status = 404, description = "No such application or item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not the lease holder, or not under review", body = Problem, content_type = "application/problem+json"),
@@ -311,8 +311,8 @@ async fn tick(
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = DecisionRequest,
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         NotFound,
         (status = 200, body = DecisionOutcome),
         (status = 403, description = "Not a vetting officer (e.g. the seller itself)", body = Problem, content_type = "application/problem+json"),
@@ -350,8 +350,8 @@ async fn decide(
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = StatusChangeRequest,
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         NotFound,
         (status = 200, body = DecisionOutcome),
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
@@ -377,8 +377,8 @@ async fn suspend(
     params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
     request_body = StatusChangeRequest,
     responses(
-        JsonErrors,
         AuthErrors,
+        JsonErrors,
         NotFound,
         (status = 200, body = DecisionOutcome),
         (status = 409, description = "Not suspended, or (type duplicate-identifier) another approved seller holds the GSTIN", body = Problem, content_type = "application/problem+json"),
