@@ -3,6 +3,7 @@
 //! append-only audit log, and the public profile storefronts show.
 
 pub mod api;
+pub mod lifecycle;
 pub mod model;
 pub mod routes;
 pub mod service;

@@ -6,75 +6,72 @@ use uuid::Uuid;
 
 use crate::db::schema::{payout_accounts, seller_audit_log, seller_documents, sellers};
 
-/// A `sellers` row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sellers, check_for_backend(diesel::pg::Pg))]
-pub struct SellerRow {
-    pub id: Uuid,
-    pub organisation_id: Uuid,
-    pub status: String,
-    pub version: i32,
-    pub legal_name: Option<String>,
-    pub trading_name: Option<String>,
-    pub enterprise_type: Option<String>,
-    pub sectors: Vec<String>,
-    pub msme_category: Option<String>,
-    pub year_established: Option<i32>,
-    pub employees: Option<i32>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub address_city: Option<String>,
-    pub address_district: Option<String>,
-    pub address_state: Option<String>,
-    pub address_postal_code: Option<String>,
-    pub contacts: serde_json::Value,
-    pub export_markets: Vec<String>,
-    pub gstin: Option<String>,
-    pub pan: Option<String>,
-    pub iec: Option<String>,
-    pub udyam_number: Option<String>,
-    pub public_identifiers: Vec<String>,
-    pub payout_account_ref: Option<Uuid>,
-    pub payout_last4: Option<String>,
-    pub payout_ifsc: Option<String>,
-    pub payout_bank_name: Option<String>,
-    pub vetting_body_id: Option<Uuid>,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub valid_until: Option<DateTime<Utc>>,
-    pub badge_kind: Option<String>,
-    pub badge_issued_by: Option<Uuid>,
-    pub badge_issued_at: Option<DateTime<Utc>>,
-    pub badge_valid_until: Option<DateTime<Utc>>,
-    pub home_jurisdiction: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// Declares a struct of `sellers` columns that ends in the profile columns a seller sets, so
+/// the full row and `ProfileColumns` name and type them in one place. Rows are loaded through
+/// `Selectable`, so the field order need not follow the table's.
+macro_rules! with_profile_columns {
+    ($(#[$attr:meta])* pub struct $name:ident { $($field:tt)* }) => {
+        $(#[$attr])*
+        pub struct $name {
+            $($field)*
+            pub legal_name: Option<String>,
+            pub trading_name: Option<String>,
+            pub enterprise_type: Option<String>,
+            pub sectors: Vec<String>,
+            pub msme_category: Option<String>,
+            pub year_established: Option<i32>,
+            pub employees: Option<i32>,
+            pub address_line1: Option<String>,
+            pub address_line2: Option<String>,
+            pub address_city: Option<String>,
+            pub address_district: Option<String>,
+            pub address_state: Option<String>,
+            pub address_postal_code: Option<String>,
+            pub contacts: serde_json::Value,
+            pub export_markets: Vec<String>,
+            pub gstin: Option<String>,
+            pub pan: Option<String>,
+            pub iec: Option<String>,
+            pub udyam_number: Option<String>,
+            pub public_identifiers: Vec<String>,
+        }
+    };
 }
 
-/// The columns a seller sets with `PUT /v1/sellers/me/profile` (all replaced together).
-#[derive(Debug, Clone, Default, PartialEq, Insertable, AsChangeset)]
-#[diesel(table_name = sellers, treat_none_as_null = true)]
-pub struct ProfileColumns {
-    pub legal_name: Option<String>,
-    pub trading_name: Option<String>,
-    pub enterprise_type: Option<String>,
-    pub sectors: Vec<String>,
-    pub msme_category: Option<String>,
-    pub year_established: Option<i32>,
-    pub employees: Option<i32>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub address_city: Option<String>,
-    pub address_district: Option<String>,
-    pub address_state: Option<String>,
-    pub address_postal_code: Option<String>,
-    pub contacts: serde_json::Value,
-    pub export_markets: Vec<String>,
-    pub gstin: Option<String>,
-    pub pan: Option<String>,
-    pub iec: Option<String>,
-    pub udyam_number: Option<String>,
-    pub public_identifiers: Vec<String>,
+with_profile_columns! {
+    /// A `sellers` row.
+    #[derive(Debug, Clone, Queryable, Selectable)]
+    #[diesel(table_name = sellers, check_for_backend(diesel::pg::Pg))]
+    pub struct SellerRow {
+        pub id: Uuid,
+        pub organisation_id: Uuid,
+        pub status: String,
+        pub version: i32,
+        pub payout_account_ref: Option<Uuid>,
+        pub payout_last4: Option<String>,
+        pub payout_ifsc: Option<String>,
+        pub payout_bank_name: Option<String>,
+        pub vetting_body_id: Option<Uuid>,
+        pub submitted_at: Option<DateTime<Utc>>,
+        pub decided_at: Option<DateTime<Utc>>,
+        pub valid_until: Option<DateTime<Utc>>,
+        pub badge_kind: Option<String>,
+        pub badge_issued_by: Option<Uuid>,
+        pub badge_issued_at: Option<DateTime<Utc>>,
+        pub badge_valid_until: Option<DateTime<Utc>>,
+        pub home_jurisdiction: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+with_profile_columns! {
+    /// The columns a seller sets with `PUT /v1/sellers/me/profile` (all replaced together).
+    #[derive(Debug, Clone, Default, PartialEq, Insertable, AsChangeset)]
+    #[diesel(table_name = sellers, treat_none_as_null = true)]
+    pub struct ProfileColumns {
+        // Only the profile columns.
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
