@@ -2,8 +2,12 @@
 //! GST slab boundaries, validation and request errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use super::fixtures::SHARED_RATES;
+use super::pricing::Pricer;
 use super::*;
+use crate::money::{CurrencyCode, Money, MoneyError};
 use crate::settlement::defaults::{UPI_REASON, default_fee_schedule, rule_32_2_b_slabs};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 fn usd_rates(mid: Decimal) -> Rates {
@@ -11,24 +15,11 @@ fn usd_rates(mid: Decimal) -> Rates {
 }
 
 fn test_rates() -> Rates {
-    Rates::new([
-        (CurrencyCode::USD, dec!(84)),
-        (CurrencyCode::EUR, dec!(91)),
-        (CurrencyCode::GBP, dec!(106)),
-        (CurrencyCode::CNY, dec!(11.6)),
-        (CurrencyCode::SGD, dec!(62.5)),
-        (CurrencyCode::MYR, dec!(18.8)),
-        (CurrencyCode::IDR, dec!(0.0052)),
-        (CurrencyCode::VND, dec!(0.0033)),
-        (CurrencyCode::THB, dec!(2.35)),
-        (CurrencyCode::AED, dec!(22.87)),
-        (CurrencyCode::SAR, dec!(22.4)),
-        (CurrencyCode::KES, dec!(0.65)),
-        (CurrencyCode::NGN, dec!(0.054)),
-        (CurrencyCode::ZAR, dec!(4.6)),
-        (CurrencyCode::JPY, dec!(0.56)),
-        (CurrencyCode::KWD, dec!(273.5)),
-    ])
+    Rates::new(
+        SHARED_RATES
+            .into_iter()
+            .chain([(CurrencyCode::KWD, dec!(273.5))]),
+    )
     .unwrap()
 }
 

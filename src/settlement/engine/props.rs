@@ -9,8 +9,12 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use rust_decimal_macros::dec;
 
+use super::fixtures::SHARED_RATES;
+use super::pricing::Pricer;
 use super::*;
+use crate::money::{CurrencyCode, Money, round_half_even_i64};
 use crate::settlement::defaults::default_fee_schedule;
+use rust_decimal::Decimal;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -29,34 +33,24 @@ fn config() -> ProptestConfig {
 }
 
 /// Mid rates around which each case draws its own (INR per unit).
-const BASE_RATES: [(CurrencyCode, Decimal); 18] = [
-    (CurrencyCode::USD, dec!(84)),
-    (CurrencyCode::EUR, dec!(91)),
-    (CurrencyCode::GBP, dec!(106)),
-    (CurrencyCode::CNY, dec!(11.6)),
-    (CurrencyCode::SGD, dec!(62.5)),
-    (CurrencyCode::MYR, dec!(18.8)),
-    (CurrencyCode::IDR, dec!(0.0052)),
-    (CurrencyCode::VND, dec!(0.0033)),
-    (CurrencyCode::THB, dec!(2.35)),
-    (CurrencyCode::AED, dec!(22.87)),
-    (CurrencyCode::SAR, dec!(22.4)),
-    (CurrencyCode::KES, dec!(0.65)),
-    (CurrencyCode::NGN, dec!(0.054)),
-    (CurrencyCode::ZAR, dec!(4.6)),
-    (CurrencyCode::JPY, dec!(0.56)),
-    (CurrencyCode::HKD, dec!(10.8)),
-    (CurrencyCode::AUD, dec!(55)),
-    (CurrencyCode::CAD, dec!(61)),
-];
+fn base_rates() -> Vec<(CurrencyCode, Decimal)> {
+    SHARED_RATES
+        .into_iter()
+        .chain([
+            (CurrencyCode::HKD, dec!(10.8)),
+            (CurrencyCode::AUD, dec!(55)),
+            (CurrencyCode::CAD, dec!(61)),
+        ])
+        .collect()
+}
 
 /// Rates within ±12% of the base, per currency independently, to 6 places
 /// (USD/INR 73.92–94.08: plausible, and a US cent stays under ₹1).
 fn rates_strategy() -> impl Strategy<Value = Rates> {
-    prop::collection::vec(880u32..=1120, BASE_RATES.len()).prop_map(|f| {
+    let base = base_rates();
+    prop::collection::vec(880u32..=1120, base.len()).prop_map(move |f| {
         Rates::new(
-            BASE_RATES
-                .iter()
+            base.iter()
                 .zip(f)
                 .map(|((c, r), f)| (*c, (r * Decimal::new(f.into(), 3)).round_dp(6))),
         )
