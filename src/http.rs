@@ -643,6 +643,65 @@ impl PageParams {
     }
 }
 
+/// Which way a list runs through its time-ordered ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// A validated page request: keyset paging over a UUID v7 id column. `apply` adds the cursor
+/// filter, the order and `limit + 1` to a boxed query; `page` turns the rows into a `Page`.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset {
+    limit: i64,
+    cursor: Option<uuid::Uuid>,
+    direction: Direction,
+}
+
+impl PageParams {
+    /// The page asked for, running `direction`; 400 on a bad limit (checked first) or cursor.
+    pub fn keyset(&self, direction: Direction) -> Result<Keyset, ApiError> {
+        Ok(Keyset {
+            limit: self.limit()?,
+            cursor: self.cursor()?,
+            direction,
+        })
+    }
+}
+
+impl Keyset {
+    /// `query` past the cursor, ordered by `id` the page's way, one row more than the page.
+    pub fn apply<Q, Id>(&self, query: Q, id: Id) -> Q
+    where
+        Id: diesel::ExpressionMethods
+            + diesel::Expression<SqlType = diesel::sql_types::Uuid>
+            + Copy,
+        Q: diesel::query_dsl::methods::FilterDsl<diesel::dsl::Lt<Id, uuid::Uuid>, Output = Q>
+            + diesel::query_dsl::methods::FilterDsl<diesel::dsl::Gt<Id, uuid::Uuid>, Output = Q>
+            + diesel::query_dsl::methods::OrderDsl<diesel::dsl::Desc<Id>, Output = Q>
+            + diesel::query_dsl::methods::OrderDsl<diesel::dsl::Asc<Id>, Output = Q>
+            + diesel::query_dsl::methods::LimitDsl<Output = Q>,
+    {
+        use diesel::query_dsl::methods;
+        let query = match (self.direction, self.cursor) {
+            (_, None) => query,
+            (Direction::NewestFirst, Some(c)) => methods::FilterDsl::filter(query, id.lt(c)),
+            (Direction::OldestFirst, Some(c)) => methods::FilterDsl::filter(query, id.gt(c)),
+        };
+        let query = match self.direction {
+            Direction::NewestFirst => methods::OrderDsl::order(query, id.desc()),
+            Direction::OldestFirst => methods::OrderDsl::order(query, id.asc()),
+        };
+        methods::LimitDsl::limit(query, self.limit + 1)
+    }
+
+    /// The page of up to `limit + 1` rows fetched by an `apply`ed query.
+    pub fn page<T: ToSchema>(&self, rows: Vec<T>, id: impl Fn(&T) -> uuid::Uuid) -> Page<T> {
+        Page::from_rows(rows, self.limit, id)
+    }
+}
+
 /// One page of a list; `next_cursor` is absent on the last page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
@@ -833,6 +892,47 @@ mod tests {
         assert_eq!(page.next_cursor, Some(items[1].id.to_string()));
         let last = Page::from_rows(items[..2].to_vec(), 2, |i| i.id);
         assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn keyset_filters_past_the_cursor_orders_and_fetches_one_more() {
+        use crate::db::schema::users;
+        use diesel::prelude::*;
+        let sql = |limit, cursor: Option<&str>, direction| {
+            let page = PageParams {
+                limit,
+                cursor: cursor.map(str::to_owned),
+            };
+            let keyset = page.keyset(direction).unwrap();
+            let query = keyset.apply(users::table.select(users::id).into_boxed(), users::id);
+            diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string()
+        };
+        let id = uuid::Uuid::now_v7();
+        let newest = sql(Some(10), Some(&id.to_string()), Direction::NewestFirst);
+        assert!(
+            newest.contains(r#"WHERE ("users"."id" < $1) ORDER BY "users"."id" DESC LIMIT $2"#),
+            "{newest}"
+        );
+        assert!(newest.contains(&format!("[{id}, 11]")), "{newest}");
+        let oldest = sql(None, Some(&id.to_string()), Direction::OldestFirst);
+        assert!(
+            oldest.contains(r#"WHERE ("users"."id" > $1) ORDER BY "users"."id" ASC LIMIT $2"#),
+            "{oldest}"
+        );
+        let first = sql(None, None, Direction::NewestFirst);
+        assert!(
+            !first.contains("WHERE") && first.contains("[51]"),
+            "{first}"
+        );
+        let bad = PageParams {
+            limit: Some(0),
+            cursor: Some("nope".into()),
+        };
+        let err = bad.keyset(Direction::OldestFirst).unwrap_err();
+        assert!(
+            format!("{err:?}").contains("limit"),
+            "the limit is checked first"
+        );
     }
 
     #[test]
