@@ -158,13 +158,15 @@ pub fn data_error(path: &str, message: &str) -> FieldError {
     FieldError::new(at_path(), "invalid", plain_message(message))
 }
 
+/// What a decimal, a UUID and a date-time must look like, in the words of `plain_message`.
+const DECIMAL: &str = "must be a decimal string such as \"1250.50\"";
+const UUID: &str = "must be a UUID such as \"0190a5c2-7f3e-7b1a-9c4d-2e8f6a1b3c5d\"";
+const DATE_TIME: &str = "must be an RFC 3339 date-time such as \"2026-12-03T10:00:00Z\"";
+
 /// Says what a value must be, in words a client can act on, instead of the parser's text
 /// (Rust type names, "invalid type", crate-specific wording). Messages of the platform's own
 /// types (already plain) pass through.
 pub fn plain_message(message: &str) -> String {
-    const DECIMAL: &str = "must be a decimal string such as \"1250.50\"";
-    const UUID: &str = "must be a UUID such as \"0190a5c2-7f3e-7b1a-9c4d-2e8f6a1b3c5d\"";
-    const DATE_TIME: &str = "must be an RFC 3339 date-time such as \"2026-12-03T10:00:00Z\"";
     const CHRONO: [&str; 7] = [
         "input contains invalid characters",
         "premature end of input",
@@ -196,28 +198,7 @@ pub fn plain_message(message: &str) -> String {
         return DATE_TIME.into();
     }
     if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
-        let expected = expected(message);
-        return match expected.as_str() {
-            e if e.contains("UUID") => UUID.into(),
-            e if e.contains("ecimal") => DECIMAL.into(),
-            e if e.contains("date and time") => DATE_TIME.into(),
-            "a string" | "a borrowed string" | "string" => "must be a string".into(),
-            "a boolean" => "must be true or false".into(),
-            "u8" => "must be a whole number from 0 to 255".into(),
-            "u16" => "must be a whole number from 0 to 65535".into(),
-            "u32" => "must be a whole number from 0 to 4294967295".into(),
-            "u64" | "u128" | "usize" => "must be a whole number, 0 or more".into(),
-            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "must be a whole number".into(),
-            "f32" | "f64" => "must be a number".into(),
-            "a sequence" => "must be a list".into(),
-            "a map" => "must be an object".into(),
-            e if e.starts_with("struct ") => "must be an object".into(),
-            e if e.starts_with("enum ") => "is not one of the allowed values".into(),
-            "unit" => "must be null".into(),
-            "a character" => "must be a single character".into(),
-            e if e.starts_with("a ") || e.starts_with("an ") => format!("must be {e}"),
-            _ => "has the wrong type for this field".into(),
-        };
+        return wanted_type(&expected(message));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let allowed = expected(rest)
@@ -242,6 +223,32 @@ pub fn plain_message(message: &str) -> String {
         return "is given more than once".into();
     }
     message.to_owned()
+}
+
+/// What a value must be, from the type serde `expected` in an "invalid type" or "invalid
+/// value" message.
+fn wanted_type(expected: &str) -> String {
+    match expected {
+        e if e.contains("UUID") => UUID.into(),
+        e if e.contains("ecimal") => DECIMAL.into(),
+        e if e.contains("date and time") => DATE_TIME.into(),
+        "a string" | "a borrowed string" | "string" => "must be a string".into(),
+        "a boolean" => "must be true or false".into(),
+        "u8" => "must be a whole number from 0 to 255".into(),
+        "u16" => "must be a whole number from 0 to 65535".into(),
+        "u32" => "must be a whole number from 0 to 4294967295".into(),
+        "u64" | "u128" | "usize" => "must be a whole number, 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "must be a whole number".into(),
+        "f32" | "f64" => "must be a number".into(),
+        "a sequence" => "must be a list".into(),
+        "a map" => "must be an object".into(),
+        e if e.starts_with("struct ") => "must be an object".into(),
+        e if e.starts_with("enum ") => "is not one of the allowed values".into(),
+        "unit" => "must be null".into(),
+        "a character" => "must be a single character".into(),
+        e if e.starts_with("a ") || e.starts_with("an ") => format!("must be {e}"),
+        _ => "has the wrong type for this field".into(),
+    }
 }
 
 fn strip_position(message: &str) -> String {
