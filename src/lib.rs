@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod money;
 pub mod observability;
 pub mod ops;
+pub mod paging;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;
