@@ -16,9 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, FieldError};
@@ -158,13 +156,15 @@ pub fn data_error(path: &str, message: &str) -> FieldError {
     FieldError::new(at_path(), "invalid", plain_message(message))
 }
 
+/// What a decimal, a UUID and a date-time must look like, in the words of `plain_message`.
+const DECIMAL: &str = "must be a decimal string such as \"1250.50\"";
+const UUID: &str = "must be a UUID such as \"0190a5c2-7f3e-7b1a-9c4d-2e8f6a1b3c5d\"";
+const DATE_TIME: &str = "must be an RFC 3339 date-time such as \"2026-12-03T10:00:00Z\"";
+
 /// Says what a value must be, in words a client can act on, instead of the parser's text
 /// (Rust type names, "invalid type", crate-specific wording). Messages of the platform's own
 /// types (already plain) pass through.
 pub fn plain_message(message: &str) -> String {
-    const DECIMAL: &str = "must be a decimal string such as \"1250.50\"";
-    const UUID: &str = "must be a UUID such as \"0190a5c2-7f3e-7b1a-9c4d-2e8f6a1b3c5d\"";
-    const DATE_TIME: &str = "must be an RFC 3339 date-time such as \"2026-12-03T10:00:00Z\"";
     const CHRONO: [&str; 7] = [
         "input contains invalid characters",
         "premature end of input",
@@ -196,28 +196,7 @@ pub fn plain_message(message: &str) -> String {
         return DATE_TIME.into();
     }
     if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
-        let expected = expected(message);
-        return match expected.as_str() {
-            e if e.contains("UUID") => UUID.into(),
-            e if e.contains("ecimal") => DECIMAL.into(),
-            e if e.contains("date and time") => DATE_TIME.into(),
-            "a string" | "a borrowed string" | "string" => "must be a string".into(),
-            "a boolean" => "must be true or false".into(),
-            "u8" => "must be a whole number from 0 to 255".into(),
-            "u16" => "must be a whole number from 0 to 65535".into(),
-            "u32" => "must be a whole number from 0 to 4294967295".into(),
-            "u64" | "u128" | "usize" => "must be a whole number, 0 or more".into(),
-            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "must be a whole number".into(),
-            "f32" | "f64" => "must be a number".into(),
-            "a sequence" => "must be a list".into(),
-            "a map" => "must be an object".into(),
-            e if e.starts_with("struct ") => "must be an object".into(),
-            e if e.starts_with("enum ") => "is not one of the allowed values".into(),
-            "unit" => "must be null".into(),
-            "a character" => "must be a single character".into(),
-            e if e.starts_with("a ") || e.starts_with("an ") => format!("must be {e}"),
-            _ => "has the wrong type for this field".into(),
-        };
+        return wanted_type(&expected(message));
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let allowed = expected(rest)
@@ -242,6 +221,32 @@ pub fn plain_message(message: &str) -> String {
         return "is given more than once".into();
     }
     message.to_owned()
+}
+
+/// What a value must be, from the type serde `expected` in an "invalid type" or "invalid
+/// value" message.
+fn wanted_type(expected: &str) -> String {
+    match expected {
+        e if e.contains("UUID") => UUID.into(),
+        e if e.contains("ecimal") => DECIMAL.into(),
+        e if e.contains("date and time") => DATE_TIME.into(),
+        "a string" | "a borrowed string" | "string" => "must be a string".into(),
+        "a boolean" => "must be true or false".into(),
+        "u8" => "must be a whole number from 0 to 255".into(),
+        "u16" => "must be a whole number from 0 to 65535".into(),
+        "u32" => "must be a whole number from 0 to 4294967295".into(),
+        "u64" | "u128" | "usize" => "must be a whole number, 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "must be a whole number".into(),
+        "f32" | "f64" => "must be a number".into(),
+        "a sequence" => "must be a list".into(),
+        "a map" => "must be an object".into(),
+        e if e.starts_with("struct ") => "must be an object".into(),
+        e if e.starts_with("enum ") => "is not one of the allowed values".into(),
+        "unit" => "must be null".into(),
+        "a character" => "must be a single character".into(),
+        e if e.starts_with("a ") || e.starts_with("an ") => format!("must be {e}"),
+        _ => "has the wrong type for this field".into(),
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -605,67 +610,7 @@ fn query_field_error(query: &str, message: &str, documented: &[(String, String)]
     }
 }
 
-/// Cursor paging parameters shared by every list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Opaque cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    pub limit: Option<i64>,
-}
-
-pub const MAX_PAGE_SIZE: i64 = 200;
-
-impl PageParams {
-    pub fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit {
-            None => Ok(50),
-            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::field(
-                "limit",
-                "out_of_range",
-                format!("must be 1 to {MAX_PAGE_SIZE}"),
-            )),
-        }
-    }
-
-    /// The cursor is the last id of the previous page (ids are time-ordered UUID v7).
-    pub fn cursor(&self) -> Result<Option<uuid::Uuid>, ApiError> {
-        self.cursor
-            .as_deref()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| ApiError::field("cursor", "invalid", "not a cursor from this API"))
-            })
-            .transpose()
-    }
-}
-
-/// One page of a list; `next_cursor` is absent on the last page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T: ToSchema> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-impl<T: ToSchema> Page<T> {
-    /// Builds a page from up to `limit + 1` rows fetched newest first.
-    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> uuid::Uuid) -> Self {
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| id(r).to_string())
-        } else {
-            None
-        };
-        Page {
-            items: rows,
-            next_cursor,
-        }
-    }
-}
+pub use crate::paging::{Direction, Keyset, MAX_PAGE_SIZE, Page, PageParams};
 
 /// A strong ETag for a resource version.
 pub fn etag(version: impl std::fmt::Display) -> String {
@@ -800,39 +745,6 @@ mod tests {
             Err(ApiError::PreconditionFailed(_))
         ));
         assert!(IfMatch::Absent.check_if_present(&current).is_ok());
-    }
-
-    #[test]
-    fn pages_are_bounded_and_cursors_checked() {
-        let q = |limit: Option<i64>, cursor: Option<&str>| PageParams {
-            limit,
-            cursor: cursor.map(str::to_owned),
-        };
-        assert_eq!(q(None, None).limit().unwrap(), 50);
-        assert_eq!(q(Some(200), None).limit().unwrap(), 200);
-        assert!(q(Some(0), None).limit().is_err());
-        assert!(q(Some(201), None).limit().is_err());
-        assert!(q(None, Some("nope")).cursor().is_err());
-        let id = uuid::Uuid::now_v7();
-        assert_eq!(q(None, Some(&id.to_string())).cursor().unwrap(), Some(id));
-    }
-
-    #[test]
-    fn a_page_trims_the_probe_row_and_points_past_the_last_item() {
-        #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-        struct Item {
-            id: uuid::Uuid,
-        }
-        let items: Vec<Item> = (1..=3)
-            .map(|n| Item {
-                id: uuid::Uuid::from_u128(n),
-            })
-            .collect();
-        let page = Page::from_rows(items.clone(), 2, |i| i.id);
-        assert_eq!(page.items, items[..2]);
-        assert_eq!(page.next_cursor, Some(items[1].id.to_string()));
-        let last = Page::from_rows(items[..2].to_vec(), 2, |i| i.id);
-        assert_eq!(last.next_cursor, None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -13,6 +14,7 @@ pub mod maintenance;
 pub mod money;
 pub mod observability;
 pub mod ops;
+pub mod paging;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;
@@ -209,7 +211,9 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Tasks,
+    /// Tells the periodic loops among `tasks` that the server has stopped.
+    shutdown: background::Shutdown,
 }
 
 impl Application {
@@ -228,7 +232,8 @@ impl Application {
             config,
         });
         start_up(&state).await;
-        let tasks = background_tasks(&state);
+        let shutdown = background::Shutdown::default();
+        let tasks = background_tasks(&state, &shutdown);
         let metrics = Arc::new(Metrics::new()?);
         metrics.register_writer(&state.estimates)?;
         let api = openapi();
@@ -279,6 +284,7 @@ impl Application {
             server: server.run(),
             state,
             tasks,
+            shutdown,
         })
     }
 
@@ -294,12 +300,11 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM (graceful) or until the handle stops it.
+    /// Serves until SIGINT/SIGTERM (graceful) or until the handle stops it; then the periodic
+    /// loops finish their current run (within `background::GRACE`) and the tasks end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        for task in self.tasks {
-            task.abort();
-        }
+        self.tasks.stop(&self.shutdown).await;
         result
     }
 }
@@ -316,19 +321,61 @@ async fn start_up(state: &web::Data<AppState>) {
     }
 }
 
-/// Workers that run beside the HTTP server until it stops.
-fn background_tasks(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks: Vec<_> = state
+/// Workers that run beside the HTTP server until it stops: those cancelled when it stops, and
+/// the periodic loops, which stop between runs on `shutdown`.
+fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown) -> Tasks {
+    let mut cancelled: Vec<_> = state
         .estimates
         .spawn(state.stores.platform.clone())
         .into_iter()
         .collect();
-    tasks.extend([
-        tokio::spawn(settlement::run_fx_fetcher(state.clone().into_inner())),
-        tokio::spawn(webhooks::worker::run(state.clone().into_inner())),
-        tokio::spawn(maintenance::run(state.clone().into_inner())),
-        // Approval expiry: once at start-up, then hourly.
-        tokio::spawn(vetting::service::run_expiry(state.clone().into_inner())),
-    ]);
-    tasks
+    // Approval expiry: once at start-up, then hourly.
+    cancelled.push(tokio::spawn(vetting::service::run_expiry(
+        state.clone().into_inner(),
+    )));
+    let periodic = vec![
+        tokio::spawn(settlement::run_fx_fetcher(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        tokio::spawn(webhooks::worker::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        tokio::spawn(maintenance::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+    ];
+    Tasks {
+        cancelled,
+        periodic,
+    }
+}
+
+/// The tasks beside the server.
+struct Tasks {
+    /// Cancelled when the server stops.
+    cancelled: Vec<tokio::task::JoinHandle<()>>,
+    /// Periodic loops, told to stop by the application's `shutdown`.
+    periodic: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Tasks {
+    /// Cancels the first kind; gives the loops `background::GRACE` to finish their run, then
+    /// cancels those still running.
+    async fn stop(self, shutdown: &background::Shutdown) {
+        for task in self.cancelled {
+            task.abort();
+        }
+        shutdown.stop();
+        let grace = tokio::time::sleep(background::GRACE);
+        tokio::pin!(grace);
+        for mut task in self.periodic {
+            tokio::select! {
+                _ = &mut task => {}
+                () = &mut grace => task.abort(),
+            }
+        }
+    }
 }

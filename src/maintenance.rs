@@ -7,6 +7,7 @@ use std::time::Duration;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::AppState;
+use crate::background::{Periodic, Stopped};
 use crate::error::ApiResult;
 
 const STATEMENTS: &[&str] = &[
@@ -27,16 +28,17 @@ pub async fn run_once(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
 }
 
 /// Hourly, until the server stops.
-pub async fn run(state: Arc<AppState>) {
-    loop {
-        match state.stores.platform().await {
-            Ok(mut conn) => match run_once(&mut conn).await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "housekeeping"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
-            },
-            Err(e) => tracing::warn!(error = %e, "housekeeping: no database connection"),
-        }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-    }
+pub async fn run(state: Arc<AppState>, stopped: Stopped) {
+    Periodic::new("housekeeping")
+        .every(Duration::from_secs(3600), stopped, || {
+            let state = state.clone();
+            async move {
+                let removed = run_once(&mut *state.stores.platform().await?).await?;
+                if removed > 0 {
+                    tracing::info!(removed, "housekeeping");
+                }
+                ApiResult::Ok(())
+            }
+        })
+        .await
 }

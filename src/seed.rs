@@ -26,6 +26,39 @@ use crate::{sellers, vetting};
 /// The password of every demo account (dev mode only).
 pub const DEMO_PASSWORD: &str = "exportbridge-demo";
 
+/// The demo accounts that sign up themselves: (email, person, kind, organisation, country).
+const DEMO_ORGANISATIONS: [(&str, &str, SelfServiceKind, &str, &str); 4] = [
+    (
+        "seller@tiruppur-knits.example",
+        "Lakshmi Narayanan",
+        SelfServiceKind::Seller,
+        "Tiruppur Knitwear Exports",
+        "IN",
+    ),
+    (
+        "seller@moradabad-brass.example",
+        "Imran Qureshi",
+        SelfServiceKind::Seller,
+        "Moradabad Brass Handicrafts",
+        "IN",
+    ),
+    (
+        "buyer@shenzhen-trading.example",
+        "Chen Wei",
+        SelfServiceKind::Buyer,
+        "Shenzhen Harbour Trading Co.",
+        "CN",
+    ),
+    (
+        "buyer@nairobi-imports.example",
+        "Wanjiru Kamau",
+        SelfServiceKind::Buyer,
+        "Nairobi Home Imports",
+        "KE",
+    ),
+];
+
+/// Fills a dev database with demo data; what exists already is left as it is.
 pub async fn run(config: &Config) -> Result<(), String> {
     if config.mode == Mode::Production {
         return Err("demo data is for dev mode only".into());
@@ -46,38 +79,23 @@ pub async fn run(config: &Config) -> Result<(), String> {
         Role::Auditor,
     )
     .await?;
-    let orgs = [
-        (
-            "seller@tiruppur-knits.example",
-            "Lakshmi Narayanan",
-            SelfServiceKind::Seller,
-            "Tiruppur Knitwear Exports",
-            "IN",
-        ),
-        (
-            "seller@moradabad-brass.example",
-            "Imran Qureshi",
-            SelfServiceKind::Seller,
-            "Moradabad Brass Handicrafts",
-            "IN",
-        ),
-        (
-            "buyer@shenzhen-trading.example",
-            "Chen Wei",
-            SelfServiceKind::Buyer,
-            "Shenzhen Harbour Trading Co.",
-            "CN",
-        ),
-        (
-            "buyer@nairobi-imports.example",
-            "Wanjiru Kamau",
-            SelfServiceKind::Buyer,
-            "Nairobi Home Imports",
-            "KE",
-        ),
-    ];
-    for (email, name, kind, org, country) in orgs {
-        if exists(&mut conn, email).await? {
+    seed_organisations(config, &mut conn).await?;
+    seed_vetting(config, &stores, &mut conn).await?;
+    seed_rates(&mut conn).await?;
+    crate::settlement::schedules::ensure_default(&mut conn)
+        .await
+        .map_err(|e| format!("seeding the fee schedule: {e}"))?;
+    tracing::info!(
+        password = DEMO_PASSWORD,
+        "demo data ready (admin@exportbridge.local and others)"
+    );
+    Ok(())
+}
+
+/// Registers the demo sellers and buyers of `DEMO_ORGANISATIONS`.
+async fn seed_organisations(config: &Config, conn: &mut PgConn) -> Result<(), String> {
+    for (email, name, kind, org, country) in DEMO_ORGANISATIONS {
+        if exists(conn, email).await? {
             continue;
         }
         let req = RegisterRequest {
@@ -90,19 +108,10 @@ pub async fn run(config: &Config) -> Result<(), String> {
                 country_code: country.into(),
             },
         };
-        service::register(&mut conn, config, req)
+        service::register(conn, config, req)
             .await
             .map_err(|e| format!("seeding {email}: {e}"))?;
     }
-    seed_vetting(config, &stores, &mut conn).await?;
-    seed_rates(&mut conn).await?;
-    crate::settlement::schedules::ensure_default(&mut conn)
-        .await
-        .map_err(|e| format!("seeding the fee schedule: {e}"))?;
-    tracing::info!(
-        password = DEMO_PASSWORD,
-        "demo data ready (admin@exportbridge.local and others)"
-    );
     Ok(())
 }
 
@@ -486,6 +495,32 @@ async fn seed_seller(
     d: &DemoSeller,
     officer: &Principal,
 ) -> Result<(), String> {
+    let seller = register_seller(config, conn, d).await?;
+    let actor = Actor::new(&seller, "seed".into());
+    let (profile, _) =
+        sellers::service::put_profile(conn, &seller, &actor, &IfMatch::Absent, demo_profile(d)?)
+            .await
+            .map_err(err("profile"))?;
+    if d.target == SellerStatus::Draft {
+        return Ok(());
+    }
+    put_payout_account(stores, &seller, d).await?;
+    upload_documents(config, conn, &seller, d).await?;
+    sellers::service::submit(conn, &seller, &actor, &IfMatch::Absent)
+        .await
+        .map_err(err("submit"))?;
+    if d.target == SellerStatus::Submitted {
+        return Ok(());
+    }
+    review(config, conn, officer, profile.id, d.target).await
+}
+
+/// Registers the demo seller's account and organisation; the seller as a principal.
+async fn register_seller(
+    config: &Config,
+    conn: &mut PgConn,
+    d: &DemoSeller,
+) -> Result<Principal, String> {
     let me = service::register(
         conn,
         config,
@@ -502,22 +537,21 @@ async fn seed_seller(
     )
     .await
     .map_err(err("register"))?;
-    let seller = Principal {
+    Ok(Principal {
         user_id: me.user.id,
         organisation_id: me.organisation.id,
         role: Role::Seller,
-    };
-    let actor = Actor::new(&seller, "seed".into());
-    let (profile, _) =
-        sellers::service::put_profile(conn, &seller, &actor, &IfMatch::Absent, demo_profile(d)?)
-            .await
-            .map_err(err("profile"))?;
-    if d.target == SellerStatus::Draft {
-        return Ok(());
-    }
+    })
+}
+
+async fn put_payout_account(
+    stores: &db::Stores,
+    seller: &Principal,
+    d: &DemoSeller,
+) -> Result<(), String> {
     sellers::service::put_payout_account(
         stores,
-        &seller,
+        seller,
         &IfMatch::Absent,
         PayoutAccountRequest {
             account_holder_name: Some(d.legal_name.into()),
@@ -528,6 +562,17 @@ async fn seed_seller(
     )
     .await
     .map_err(err("payout account"))?;
+    Ok(())
+}
+
+/// The evidence a submission needs: GSTIN certificate, address proof, and for a manufacturer
+/// manufacturing evidence; each a copy of the demo PDF.
+async fn upload_documents(
+    config: &Config,
+    conn: &mut PgConn,
+    seller: &Principal,
+    d: &DemoSeller,
+) -> Result<(), String> {
     let mut kinds = vec!["gstin_certificate", "address_proof"];
     if d.enterprise_type == "manufacturer" {
         kinds.push("manufacturing_evidence");
@@ -542,13 +587,13 @@ async fn seed_seller(
             unexpected: Vec::new(),
         })
         .map_err(err(kind))?;
-        let row = sellers::service::editable_own_seller(conn, &seller)
+        let row = sellers::service::editable_own_seller(conn, seller)
             .await
             .map_err(err(kind))?;
         sellers::service::store_document(
             conn,
             &config.data_dir,
-            &seller,
+            seller,
             &row,
             upload,
             &IdempotencyKey(None),
@@ -557,50 +602,58 @@ async fn seed_seller(
         .await
         .map_err(err(kind))?;
     }
-    sellers::service::submit(conn, &seller, &actor, &IfMatch::Absent)
-        .await
-        .map_err(err("submit"))?;
-    if d.target == SellerStatus::Submitted {
-        return Ok(());
-    }
-    let id = profile.id;
+    Ok(())
+}
+
+/// The officer claims the submitted seller `id` and takes it to `target`.
+async fn review(
+    config: &Config,
+    conn: &mut PgConn,
+    officer: &Principal,
+    id: uuid::Uuid,
+    target: SellerStatus,
+) -> Result<(), String> {
     let by = Actor::new(officer, "seed".into());
     let lease = chrono::Duration::seconds(config.claim_lease_secs);
     vetting::service::claim(conn, officer, &by, id, lease)
         .await
         .map_err(err("claim"))?;
-    let decision = |decision, codes: &[&str], note: &str| DecisionRequest {
+    let (decision, reason_codes, note, step) = match target {
+        SellerStatus::UnderReview => return Ok(()),
+        SellerStatus::ChangesRequested => (
+            DecisionKind::RequestChanges,
+            "document_illegible",
+            "The address proof scan is unreadable; please upload a clearer copy.",
+            "request changes",
+        ),
+        SellerStatus::Rejected => (
+            DecisionKind::Reject,
+            "ineligible_business",
+            "Trading in restricted chemicals is outside the forum's remit.",
+            "reject",
+        ),
+        _ => return approve(conn, officer, &by, id, target).await,
+    };
+    let req = DecisionRequest {
         decision,
-        reason_codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        reason_codes: vec![reason_codes.to_owned()],
         note: Some(note.into()),
     };
-    match d.target {
-        SellerStatus::UnderReview => return Ok(()),
-        SellerStatus::ChangesRequested => {
-            let req = decision(
-                DecisionKind::RequestChanges,
-                &["document_illegible"],
-                "The address proof scan is unreadable; please upload a clearer copy.",
-            );
-            vetting::service::decide(conn, officer, &by, id, req)
-                .await
-                .map_err(err("request changes"))?;
-            return Ok(());
-        }
-        SellerStatus::Rejected => {
-            let req = decision(
-                DecisionKind::Reject,
-                &["ineligible_business"],
-                "Trading in restricted chemicals is outside the forum's remit.",
-            );
-            vetting::service::decide(conn, officer, &by, id, req)
-                .await
-                .map_err(err("reject"))?;
-            return Ok(());
-        }
-        _ => {}
-    }
-    // Approved, and then perhaps suspended or expired.
+    vetting::service::decide(conn, officer, &by, id, req)
+        .await
+        .map_err(err(step))?;
+    Ok(())
+}
+
+/// Ticks the missing mandatory checks and approves; then suspends or expires the approval if
+/// that is the `target`.
+async fn approve(
+    conn: &mut PgConn,
+    officer: &Principal,
+    by: &Actor,
+    id: uuid::Uuid,
+    target: SellerStatus,
+) -> Result<(), String> {
     let checklist = vetting::service::get_checklist(conn, officer, id)
         .await
         .map_err(err("checklist"))?;
@@ -613,43 +666,41 @@ async fn seed_seller(
             .await
             .map_err(err("tick"))?;
     }
-    vetting::service::decide(
-        conn,
-        officer,
-        &by,
-        id,
-        DecisionRequest {
-            decision: DecisionKind::Approve,
-            reason_codes: Vec::new(),
-            note: None,
-        },
-    )
-    .await
-    .map_err(err("approve"))?;
-    match d.target {
+    let req = DecisionRequest {
+        decision: DecisionKind::Approve,
+        reason_codes: Vec::new(),
+        note: None,
+    };
+    vetting::service::decide(conn, officer, by, id, req)
+        .await
+        .map_err(err("approve"))?;
+    match target {
         SellerStatus::Suspended => {
             let req = StatusChangeRequest {
                 reason_codes: vec!["compliance_breach".into()],
                 note: Some("Consignment held by customs pending an inquiry.".into()),
             };
-            vetting::service::change_status(conn, officer, &by, id, Action::Suspend, req)
+            vetting::service::change_status(conn, officer, by, id, Action::Suspend, req)
                 .await
                 .map_err(err("suspend"))?;
         }
-        SellerStatus::Expired => {
-            // Demo only: backdate the approval so the expiry sweep takes it.
-            let past = chrono::Utc::now() - chrono::Duration::days(1);
-            diesel::update(sellers_table::table.find(id))
-                .set((
-                    sellers_table::valid_until.eq(past),
-                    sellers_table::badge_valid_until.eq(past),
-                ))
-                .execute(conn)
-                .await
-                .map_err(|e| e.to_string())?;
-            vetting::expire_due(conn).await.map_err(err("expire"))?;
-        }
+        SellerStatus::Expired => expire(conn, id).await?,
         _ => {}
     }
+    Ok(())
+}
+
+/// Demo only: backdates the approval so the expiry sweep takes it, and sweeps.
+async fn expire(conn: &mut PgConn, id: uuid::Uuid) -> Result<(), String> {
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    diesel::update(sellers_table::table.find(id))
+        .set((
+            sellers_table::valid_until.eq(past),
+            sellers_table::badge_valid_until.eq(past),
+        ))
+        .execute(conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    vetting::expire_due(conn).await.map_err(err("expire"))?;
     Ok(())
 }

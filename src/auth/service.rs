@@ -503,22 +503,18 @@ pub(super) async fn revoke_user_sessions(
     revoke_sessions(conn, &live).await
 }
 
+/// Revokes the sessions `ids` and their refresh tokens (a session's id is its token family),
+/// in one statement; those revoked already keep their time.
 async fn revoke_sessions(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<()> {
-    let now = Utc::now();
-    diesel::update(
-        sessions::table
-            .filter(sessions::id.eq_any(ids))
-            .filter(sessions::revoked_at.is_null()),
+    use diesel::sql_types::{Array, Timestamptz, Uuid as SqlUuid};
+    diesel::sql_query(
+        "WITH revoked AS (UPDATE sessions SET revoked_at = $1
+                          WHERE id = ANY($2) AND revoked_at IS NULL)
+         UPDATE refresh_tokens SET revoked_at = $1
+         WHERE family_id = ANY($2) AND revoked_at IS NULL",
     )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq_any(ids))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
+    .bind::<Timestamptz, _>(Utc::now())
+    .bind::<Array<SqlUuid>, _>(ids)
     .execute(conn)
     .await?;
     Ok(())

@@ -15,7 +15,7 @@ use super::sessions::SessionCache;
 use super::{PLATFORM_ORGANISATION_ID, Principal, Role};
 use crate::db::schema::{memberships, user_audit_log, users};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Page, PageParams};
+use crate::http::{Direction, Page, PageParams};
 
 /// `LIKE` pattern matching strings that start with `prefix` literally.
 fn like_prefix(prefix: &str) -> String {
@@ -38,8 +38,7 @@ pub async fn list(
     page: &PageParams,
 ) -> ApiResult<Page<UserView>> {
     principal.require(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let cursor = page.cursor()?;
+    let keyset = page.keyset(Direction::NewestFirst)?;
     let prefix = filters.email_prefix.as_deref().map(str::trim);
     if prefix.is_some_and(|p| p.chars().count() > 254) {
         return Err(ApiError::field(
@@ -48,15 +47,13 @@ pub async fn list(
             "must be at most 254 characters",
         ));
     }
-    let mut query = users::table
-        .inner_join(memberships::table)
-        .select((User::as_select(), Membership::as_select()))
-        .order(users::id.desc())
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(cursor) = cursor {
-        query = query.filter(users::id.lt(cursor));
-    }
+    let mut query = keyset.apply(
+        users::table
+            .inner_join(memberships::table)
+            .select((User::as_select(), Membership::as_select()))
+            .into_boxed(),
+        users::id,
+    );
     if let Some(role) = filters.role {
         query = query.filter(memberships::role.eq(role.as_str()));
     }
@@ -76,7 +73,7 @@ pub async fn list(
         .iter()
         .map(|(u, m)| user_view(u, m))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Page::from_rows(views, limit, |v| v.id))
+    Ok(keyset.page(views, |v| v.id))
 }
 
 async fn record(

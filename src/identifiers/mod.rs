@@ -150,8 +150,46 @@ fn enum_schema(description: &str, values: &[&'static str], example: &str) -> Ref
     ))
 }
 
-/// `as_str`, `AsRef<str>`, `Display`, `FromStr`, `TryFrom<String>`,
-/// `TryFrom<&str>` and `From<T> for String` for newtypes whose canonical
+/// `AsRef<str>`, `Display`, `FromStr`, `TryFrom<String>` and `TryFrom<&str>` for types with
+/// `parse` and `as_str`.
+macro_rules! str_conversions {
+    ($ty:ident) => {
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = IdError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+/// `as_str`, `From<T> for String` and the `str_conversions` for newtypes whose canonical
 /// string lives in a field named `value`.
 macro_rules! string_newtype {
     ($ty:ident) => {
@@ -162,89 +200,27 @@ macro_rules! string_newtype {
             }
         }
 
-        impl AsRef<str> for $ty {
-            fn as_ref(&self) -> &str {
-                &self.value
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.value)
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
-            }
-        }
-
-        impl TryFrom<&str> for $ty {
-            type Error = IdError;
-            fn try_from(s: &str) -> Result<Self, Self::Error> {
-                Self::parse(s)
-            }
-        }
-
         impl From<$ty> for String {
             fn from(v: $ty) -> String {
                 v.value
             }
         }
+
+        str_conversions!($ty);
     };
 }
 
-/// `FromStr`, `TryFrom<String>`, `TryFrom<&str>`, `Display` and
-/// `From<T> for String` for `Copy` types with `parse` and `as_str() -> &'static str`.
+/// `From<T> for String` and the `str_conversions` for `Copy` types with `parse` and
+/// `as_str() -> &'static str`.
 macro_rules! static_str_type {
     ($ty:ident) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl AsRef<str> for $ty {
-            fn as_ref(&self) -> &str {
-                self.as_str()
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
-            }
-        }
-
-        impl TryFrom<&str> for $ty {
-            type Error = IdError;
-            fn try_from(s: &str) -> Result<Self, Self::Error> {
-                Self::parse(s)
-            }
-        }
-
         impl From<$ty> for String {
             fn from(v: $ty) -> String {
                 v.as_str().to_owned()
             }
         }
+
+        str_conversions!($ty);
     };
 }
 

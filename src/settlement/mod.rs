@@ -14,11 +14,13 @@ pub mod writer;
 use std::sync::Arc;
 
 use crate::AppState;
+use crate::background::{Periodic, Stopped};
+use crate::error::ApiResult;
 
 /// Background FX feed fetcher: fetches at start and then on the configured interval, backing
-/// off after failures. Never exits on its own.
-pub async fn run_fx_fetcher(state: Arc<AppState>) {
-    let Some(url) = state.config.fx_feed_url.clone() else {
+/// off after failures, until the server stops.
+pub async fn run_fx_fetcher(state: Arc<AppState>, stopped: Stopped) {
+    let Some(url) = state.config.fx_feed_url.clone().map(Arc::<str>::from) else {
         return;
     };
     let client = match fx::feed_client(state.config.fx_feed_timeout_secs) {
@@ -28,23 +30,21 @@ pub async fn run_fx_fetcher(state: Arc<AppState>) {
             return;
         }
     };
-    loop {
-        let failures = match state.stores.platform().await {
-            Ok(mut conn) => match fx::fetch_once(&mut conn, &client, &url).await {
-                Ok(status) => {
+    let interval = state.config.fx_feed_interval_secs;
+    Periodic::new("FX feed fetch")
+        .run(
+            stopped,
+            || {
+                let (state, client, url) = (state.clone(), client.clone(), url.clone());
+                async move {
+                    let mut conn = state.stores.platform().await?;
+                    let status = fx::fetch_once(&mut conn, &client, &url).await?;
                     state.pricing.invalidate();
-                    status.consecutive_failures.max(0) as u32
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "FX feed fetch could not record its outcome");
-                    1
+                    ApiResult::Ok(status.consecutive_failures.max(0) as u32)
                 }
             },
-            Err(e) => {
-                tracing::warn!(error = %e, "FX feed fetch: no database connection");
-                1
-            }
-        };
-        tokio::time::sleep(fx::next_delay(state.config.fx_feed_interval_secs, failures)).await;
-    }
+            // A run that could not record its outcome counts as one failure.
+            |outcome| fx::next_delay(interval, *outcome.as_ref().unwrap_or(&1)),
+        )
+        .await
 }

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::PgPool;
 use crate::db::schema::{organisations, settlement_estimates as se};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Page, PageParams};
+use crate::http::{Direction, Page, PageParams};
 use crate::idempotency::{self, Created, RequestIdentity};
 use crate::money::{CurrencyCode, Money, MoneyError};
 
@@ -277,7 +277,7 @@ pub async fn list(
     principal: &Principal,
     page: &PageParams,
 ) -> ApiResult<Page<Estimate>> {
-    let limit = page.limit()?;
+    let keyset = page.keyset(Direction::NewestFirst)?;
     let mut query = se::table.into_boxed();
     if !matches!(principal.role, Role::Admin | Role::Auditor) {
         query = query.filter(
@@ -286,12 +286,8 @@ pub async fn list(
                 .or(se::seller_id.eq(principal.organisation_id)),
         );
     }
-    if let Some(cursor) = page.cursor()? {
-        query = query.filter(se::id.lt(cursor));
-    }
-    let rows: Vec<Vec<u8>> = query
-        .order(se::id.desc())
-        .limit(limit + 1)
+    let rows: Vec<Vec<u8>> = keyset
+        .apply(query, se::id)
         .select(se::response)
         .load(conn)
         .await?;
@@ -299,5 +295,5 @@ pub async fn list(
         .into_iter()
         .map(|v| serde_json::from_slice(&decompress(&v)?).map_err(ApiError::internal))
         .collect::<ApiResult<Vec<Estimate>>>()?;
-    Ok(Page::from_rows(items, limit, |e| e.id))
+    Ok(keyset.page(items, |e| e.id))
 }

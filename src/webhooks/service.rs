@@ -17,7 +17,7 @@ use crate::db::schema::{
     organisations, outbox_events, webhook_attempts, webhook_deliveries, webhook_endpoints,
 };
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Json, Page, PageParams};
+use crate::http::{Direction, Json, Page, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
 
 const MAX_ENDPOINTS: i64 = 5;
@@ -362,17 +362,13 @@ pub async fn deliveries(
     page: &PageParams,
 ) -> ApiResult<Page<Delivery>> {
     own_endpoint(conn, principal, endpoint_id).await?;
-    let limit = page.limit()?;
-    let mut query = webhook_deliveries::table
+    let keyset = page.keyset(Direction::NewestFirst)?;
+    let query = webhook_deliveries::table
         .inner_join(outbox_events::table)
         .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
         .into_boxed();
-    if let Some(cursor) = page.cursor()? {
-        query = query.filter(webhook_deliveries::id.lt(cursor));
-    }
-    let rows: Vec<DeliveryRow> = query
-        .order(webhook_deliveries::id.desc())
-        .limit(limit + 1)
+    let rows: Vec<DeliveryRow> = keyset
+        .apply(query, webhook_deliveries::id)
         .select((
             webhook_deliveries::id,
             webhook_deliveries::event_id,
@@ -423,7 +419,7 @@ pub async fn deliveries(
             },
         )
         .collect();
-    Ok(Page::from_rows(items, limit, |d| d.id))
+    Ok(keyset.page(items, |d| d.id))
 }
 
 #[cfg(test)]

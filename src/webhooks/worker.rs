@@ -19,6 +19,7 @@ use super::api::EventEnvelope;
 use super::target::{self, Guarded, SystemResolver, TargetPolicy};
 use super::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use crate::AppState;
+use crate::background::{Periodic, Stopped};
 use crate::config::Config;
 use crate::db::schema::{webhook_attempts, webhook_deliveries};
 use crate::error::{ApiError, ApiResult};
@@ -328,26 +329,30 @@ pub async fn run_once(state: &AppState, sender: &Sender) -> ApiResult<usize> {
 }
 
 /// Runs until the server stops: a pass every poll interval, at once again after a full batch.
-pub async fn run(state: Arc<AppState>) {
+pub async fn run(state: Arc<AppState>, stopped: Stopped) {
     let sender = match Sender::from_config(&state.config) {
-        Ok(s) => s,
+        Ok(s) => Arc::new(s),
         Err(e) => {
             tracing::error!(error = %e, "webhook worker not started");
             return;
         }
     };
     let idle = Duration::from_millis(state.config.webhook_poll_ms.max(10));
-    loop {
-        tokio::time::sleep(idle).await;
-        loop {
-            match run_once(&state, &sender).await {
-                Ok(n) if n as u64 >= u64::from(state.config.webhook_batch) => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "webhook worker pass failed"),
-            }
-            break;
-        }
-    }
+    let full = u64::from(state.config.webhook_batch);
+    Periodic::new("webhook worker pass")
+        .first_after(idle)
+        .run(
+            stopped,
+            || {
+                let (state, sender) = (state.clone(), sender.clone());
+                async move { run_once(&state, &sender).await }
+            },
+            |outcome| match outcome {
+                Ok(n) if *n as u64 >= full => Duration::ZERO,
+                _ => idle,
+            },
+        )
+        .await
 }
 
 #[cfg(test)]
