@@ -85,6 +85,8 @@ pub fn authorise(
     principal.require(allowed)
 }
 
+/// The application named by `id` (locked for update when `lock`), once the caller passes
+/// `need`, with the body working it; an unassigned application is not found.
 pub(super) async fn loaded_for(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -173,6 +175,7 @@ pub(super) async fn same_identifiers(
     Ok((holders, truncated))
 }
 
+/// The application as staff see it at `now`.
 pub(super) fn application_view(
     loaded: &Loaded,
     body: &VettingBodyRow,
@@ -205,6 +208,8 @@ pub(super) fn application_view(
     })
 }
 
+/// The application with its lease and the other holders of its identifiers: for the body's
+/// officers, admins and auditors.
 pub async fn get_application(
     conn: &mut AsyncPgConnection,
     principal: &Principal,

@@ -29,6 +29,7 @@ pub const MAX_PRIORITY_SECTORS: usize = 9;
 
 pub const MAX_APPLIES_TO: usize = 3;
 
+/// A template item for every seller, before the overrides.
 fn item(code: &str, label: &str, mandatory: bool) -> ChecklistItemTemplate {
     ChecklistItemTemplate {
         code: code.into(),
@@ -65,6 +66,7 @@ pub fn default_checklist() -> Vec<ChecklistItemTemplate> {
     ]
 }
 
+/// A reason code of the defaults.
 fn reason(code: &str, label: &str, kind: ReasonKind) -> ReasonCode {
     ReasonCode {
         code: code.into(),
@@ -130,6 +132,7 @@ pub struct CheckedBody {
     pub reason_codes: Vec<ReasonCode>,
 }
 
+/// A code: lower-case letters, digits and `_`, starting with a letter, at most 64.
 fn code_ok(code: &str) -> bool {
     let mut chars = code.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
@@ -137,6 +140,7 @@ fn code_ok(code: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// A label: 1 to 200 characters once trimmed, no control characters.
 fn label_ok(label: &str) -> bool {
     let t = label.trim();
     !t.is_empty() && t.chars().count() <= 200 && !t.chars().any(char::is_control)
@@ -208,25 +212,7 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
             String::new()
         }
     };
-    let mut priority_sectors: Vec<String> = Vec::new();
-    let sectors_in = v.cap_list(
-        "priority_sectors",
-        req.priority_sectors,
-        MAX_PRIORITY_SECTORS,
-    );
-    for (i, raw) in sectors_in.iter().enumerate() {
-        match Sector::parse(&raw.trim().to_ascii_lowercase()) {
-            Some(s) if !priority_sectors.iter().any(|p| p == s.as_str()) => {
-                priority_sectors.push(s.as_str().to_owned())
-            }
-            Some(_) => {}
-            None => v.push(
-                &format!("priority_sectors[{i}]"),
-                "invalid",
-                format!("must be one of: {}", Sector::expected()),
-            ),
-        }
-    }
+    let priority_sectors = check_sectors(&mut v, req.priority_sectors);
     let months = req
         .approval_validity_months
         .unwrap_or(DEFAULT_VALIDITY_MONTHS);
@@ -238,38 +224,12 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
         v.push("sla_hours", "out_of_range", "1 to 2160");
     }
     let checklist = req.checklist.unwrap_or_else(default_checklist);
-    check_entries(
-        &mut v,
-        "checklist",
-        "items",
-        checklist
-            .iter()
-            .map(|it| (it.code.as_str(), it.label.as_str())),
-    );
-    if checklist.len() <= MAX_TEMPLATE_ITEMS {
-        for (i, it) in checklist.iter().enumerate() {
-            if it
-                .applies_to
-                .as_ref()
-                .is_some_and(|a| a.len() > MAX_APPLIES_TO)
-            {
-                v.push(
-                    &format!("checklist[{i}].applies_to"),
-                    "too_many",
-                    format!("at most {MAX_APPLIES_TO} items"),
-                );
-            }
-        }
-    }
+    check_checklist(&mut v, &checklist);
     let reason_codes = req.reason_codes.unwrap_or_else(default_reason_codes);
-    check_entries(
-        &mut v,
-        "reason_codes",
-        "codes",
-        reason_codes
-            .iter()
-            .map(|r| (r.code.as_str(), r.label.as_str())),
-    );
+    let entries = reason_codes
+        .iter()
+        .map(|r| (r.code.as_str(), r.label.as_str()));
+    check_entries(&mut v, "reason_codes", "codes", entries);
     v.finish()?;
     Ok(CheckedBody {
         name,
@@ -277,24 +237,73 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
         priority_sectors,
         approval_validity_months: months,
         sla_hours,
-        checklist: checklist
-            .into_iter()
-            .map(|it| ChecklistItemTemplate {
-                label: it.label.trim().to_owned(),
-                applies_to: it.applies_to.filter(|a| !a.is_empty()),
-                ..it
-            })
-            .collect(),
-        reason_codes: reason_codes
-            .into_iter()
-            .map(|r| ReasonCode {
-                label: r.label.trim().to_owned(),
-                ..r
-            })
-            .collect(),
+        checklist: checklist.into_iter().map(trim_item).collect(),
+        reason_codes: reason_codes.into_iter().map(trim_reason).collect(),
     })
 }
 
+/// The priority sectors, capped, each a known sector (lower-cased), without repeats.
+fn check_sectors(v: &mut Validator, raw: Vec<String>) -> Vec<String> {
+    let mut sectors: Vec<String> = Vec::new();
+    let sectors_in = v.cap_list("priority_sectors", raw, MAX_PRIORITY_SECTORS);
+    for (i, raw) in sectors_in.iter().enumerate() {
+        match Sector::parse(&raw.trim().to_ascii_lowercase()) {
+            Some(s) if !sectors.iter().any(|p| p == s.as_str()) => {
+                sectors.push(s.as_str().to_owned())
+            }
+            Some(_) => {}
+            None => v.push(
+                &format!("priority_sectors[{i}]"),
+                "invalid",
+                format!("must be one of: {}", Sector::expected()),
+            ),
+        }
+    }
+    sectors
+}
+
+/// The checklist's entries, then (within the cap) each item's `applies_to` list.
+fn check_checklist(v: &mut Validator, checklist: &[ChecklistItemTemplate]) {
+    let entries = checklist
+        .iter()
+        .map(|it| (it.code.as_str(), it.label.as_str()));
+    check_entries(v, "checklist", "items", entries);
+    if checklist.len() > MAX_TEMPLATE_ITEMS {
+        return;
+    }
+    for (i, it) in checklist.iter().enumerate() {
+        if it
+            .applies_to
+            .as_ref()
+            .is_some_and(|a| a.len() > MAX_APPLIES_TO)
+        {
+            v.push(
+                &format!("checklist[{i}].applies_to"),
+                "too_many",
+                format!("at most {MAX_APPLIES_TO} items"),
+            );
+        }
+    }
+}
+
+/// A checked item as stored: its label trimmed, an empty `applies_to` as none.
+fn trim_item(it: ChecklistItemTemplate) -> ChecklistItemTemplate {
+    ChecklistItemTemplate {
+        label: it.label.trim().to_owned(),
+        applies_to: it.applies_to.filter(|a| !a.is_empty()),
+        ..it
+    }
+}
+
+/// A checked reason code as stored: its label trimmed.
+fn trim_reason(r: ReasonCode) -> ReasonCode {
+    ReasonCode {
+        label: r.label.trim().to_owned(),
+        ..r
+    }
+}
+
+/// A stored body as the API shows it.
 pub fn body_view(row: &VettingBodyRow) -> ApiResult<VettingBody> {
     Ok(VettingBody {
         id: row.id,
@@ -309,10 +318,12 @@ pub fn body_view(row: &VettingBodyRow) -> ApiResult<VettingBody> {
     })
 }
 
+/// The body's checklist template.
 pub(super) fn template_of(row: &VettingBodyRow) -> ApiResult<Vec<ChecklistItemTemplate>> {
     serde_json::from_value(row.checklist.clone()).map_err(ApiError::internal)
 }
 
+/// The body's reason codes.
 pub(super) fn reasons_of(row: &VettingBodyRow) -> ApiResult<Vec<ReasonCode>> {
     serde_json::from_value(row.reason_codes.clone()).map_err(ApiError::internal)
 }
@@ -383,6 +394,7 @@ pub async fn insert_body(
     Ok(row)
 }
 
+/// Admins, auditors and vetting officers read bodies.
 fn may_read_bodies(principal: &Principal) -> ApiResult<()> {
     principal.require(&[Role::Admin, Role::Auditor, Role::VettingOfficer])
 }
@@ -415,6 +427,7 @@ pub async fn list_bodies(
     })
 }
 
+/// One body: admins and auditors any, officers their own (another body is not found).
 pub async fn get_body(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -428,6 +441,7 @@ pub async fn get_body(
     body_view(&body_row(conn, id).await?)
 }
 
+/// The stored body `id`.
 pub(super) async fn body_row(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<VettingBodyRow> {
     Ok(vetting_bodies::table
         .find(id)

@@ -19,6 +19,7 @@ use crate::sellers::service::{Action, public_id, status_of};
 use crate::vetting::api::*;
 use crate::vetting::model::ChecklistRow;
 
+/// The longest note on a tick, in characters.
 const MAX_TICK_NOTE: usize = 2000;
 
 /// Whether a template item applies to a seller of this enterprise type and MSME status.
@@ -58,6 +59,8 @@ pub async fn on_submitted(
     publish(conn, row, Action::Submit, from, &[], None).await
 }
 
+/// The checklist of a seller: every template item with its applicability and tick, and the
+/// mandatory items still missing.
 fn checklist_view(
     row: &SellerRow,
     template: &[ChecklistItemTemplate],
@@ -88,6 +91,7 @@ fn checklist_view(
     }
 }
 
+/// The codes of the items ticked (an unticked row records that an item was unticked).
 pub(super) fn ticked_codes(ticks: &[ChecklistRow]) -> Vec<String> {
     ticks
         .iter()
@@ -96,6 +100,7 @@ pub(super) fn ticked_codes(ticks: &[ChecklistRow]) -> Vec<String> {
         .collect()
 }
 
+/// The ticks recorded on seller row `seller_id`.
 pub(super) async fn ticks_of(
     conn: &mut AsyncPgConnection,
     seller_id: Uuid,
@@ -107,14 +112,15 @@ pub(super) async fn ticks_of(
         .await?)
 }
 
+/// The application's checklist as its body's template has it, with the ticks so far: for the
+/// body's officers, admins and auditors.
 pub async fn get_checklist(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Checklist> {
     let (loaded, body) = loaded_for(conn, principal, id, Need::Staff, false).await?;
-    let id = loaded.row.id;
-    let ticks = ticks_of(conn, id).await?;
+    let ticks = ticks_of(conn, loaded.row.id).await?;
     Ok(checklist_view(&loaded.row, &template_of(&body)?, &ticks))
 }
 

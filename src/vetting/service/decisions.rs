@@ -12,7 +12,7 @@ use super::application::{Need, loaded_for};
 use super::bodies::{reasons_of, template_of};
 use super::checklist::{missing_mandatory, ticked_codes, ticks_of};
 use super::claims::ensure_holder;
-use super::transition::finish;
+use super::transition::{finish, set_status};
 use crate::auth::Principal;
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
@@ -20,9 +20,11 @@ use crate::sellers::api::{BadgeKind, SellerStatus, Vocabulary};
 use crate::sellers::model::SellerRow;
 use crate::sellers::service::{Action, Actor, status_of, transition};
 use crate::vetting::api::*;
+use crate::vetting::model::VettingBodyRow;
 
 pub const MAX_DECISION_REASONS: usize = 20;
 
+/// The longest note on a decision or status change, in characters.
 const MAX_NOTE: usize = 4000;
 
 /// The reason-code kind a decision or status change needs, if any.
@@ -151,6 +153,7 @@ async fn ensure_gstin_unclaimed(conn: &mut AsyncPgConnection, row: &SellerRow) -
     }
 }
 
+/// The lifecycle action of a decision.
 fn decision_action(kind: DecisionKind) -> Action {
     match kind {
         DecisionKind::Approve => Action::Approve,
@@ -171,77 +174,93 @@ pub async fn decide(
     let action = decision_action(req.decision);
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
-        let id = loaded.row.id;
         let now = Utc::now();
         // The status first: deciding an application that is already decided says so, rather
         // than asking for a claim that could not help.
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
         ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
-        let (codes, note) = check_reasons(
-            action,
-            &req.reason_codes,
-            req.note.as_deref(),
-            &reasons_of(&body)?,
-        )?;
-        let mut badge = None;
-        if action == Action::Approve {
-            ensure_gstin_unclaimed(conn, &loaded.row).await?;
-            let ticks = ticks_of(conn, id).await?;
-            let missing = missing_mandatory(
-                &template_of(&body)?,
-                loaded.row.enterprise_type.as_deref(),
-                loaded.row.msme_category.is_some(),
-                &ticked_codes(&ticks),
-            );
-            if !missing.is_empty() {
-                return Err(ApiError::Validation(
-                    missing
-                        .into_iter()
-                        .map(|code| {
-                            FieldError::new(
-                                format!("checklist.{code}"),
-                                "not_ticked",
-                                "a mandatory checklist item is not ticked",
-                            )
-                        })
-                        .collect(),
-                ));
-            }
-            badge = Some(badge_for(
-                loaded.row.msme_category.as_deref(),
-                now,
-                body.approval_validity_months,
-            )?);
-        }
-        let mut update = diesel::update(sellers::table.find(id))
-            .set((
-                sellers::status.eq(to.as_str()),
-                sellers::decided_at.eq(now),
-                sellers::claimed_by.eq(None::<Uuid>),
-                sellers::claim_expires_at.eq(None::<DateTime<Utc>>),
-                sellers::version.eq(sellers::version + 1),
-                sellers::updated_at.eq(now),
-            ))
-            .returning(SellerRow::as_returning())
-            .get_result::<SellerRow>(conn)
-            .await?;
-        if let Some((kind, until)) = badge {
-            update = diesel::update(sellers::table.find(id))
-                .set((
-                    sellers::valid_until.eq(until),
-                    sellers::badge_kind.eq(kind.as_str()),
-                    sellers::badge_issued_by.eq(body.id),
-                    sellers::badge_issued_at.eq(now),
-                    sellers::badge_valid_until.eq(until),
-                ))
-                .returning(SellerRow::as_returning())
-                .get_result(conn)
-                .await?;
-        }
-        finish(conn, &update, actor, action, from, to, codes, note).await
+        let known = reasons_of(&body)?;
+        let (codes, note) = check_reasons(action, &req.reason_codes, req.note.as_deref(), &known)?;
+        let badge = match action {
+            Action::Approve => Some(approval_badge(conn, &loaded.row, &body, now).await?),
+            _ => None,
+        };
+        let row = record_decision(conn, loaded.row.id, to, badge, body.id, now).await?;
+        finish(conn, &row, actor, action, from, to, codes, note).await
     })
     .await
+}
+
+/// What an approval needs — no other approved seller with the GSTIN, every applicable
+/// mandatory checklist item ticked — and the badge it then grants.
+async fn approval_badge(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+    body: &VettingBodyRow,
+    now: DateTime<Utc>,
+) -> ApiResult<(BadgeKind, DateTime<Utc>)> {
+    ensure_gstin_unclaimed(conn, row).await?;
+    let ticks = ticks_of(conn, row.id).await?;
+    let missing = missing_mandatory(
+        &template_of(body)?,
+        row.enterprise_type.as_deref(),
+        row.msme_category.is_some(),
+        &ticked_codes(&ticks),
+    );
+    if !missing.is_empty() {
+        return Err(ApiError::Validation(
+            missing
+                .into_iter()
+                .map(|code| {
+                    FieldError::new(
+                        format!("checklist.{code}"),
+                        "not_ticked",
+                        "a mandatory checklist item is not ticked",
+                    )
+                })
+                .collect(),
+        ));
+    }
+    badge_for(
+        row.msme_category.as_deref(),
+        now,
+        body.approval_validity_months,
+    )
+}
+
+/// Writes a decision on the seller row in one statement: the new status, the lease ended and,
+/// for an approval, the badge of body `issued_by` with its validity.
+async fn record_decision(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    to: SellerStatus,
+    badge: Option<(BadgeKind, DateTime<Utc>)>,
+    issued_by: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<SellerRow> {
+    let badge = badge.map(|(kind, until)| {
+        (
+            sellers::valid_until.eq(until),
+            sellers::badge_kind.eq(kind.as_str()),
+            sellers::badge_issued_by.eq(issued_by),
+            sellers::badge_issued_at.eq(now),
+            sellers::badge_valid_until.eq(until),
+        )
+    });
+    Ok(diesel::update(sellers::table.find(id))
+        .set((
+            sellers::status.eq(to.as_str()),
+            sellers::decided_at.eq(now),
+            sellers::claimed_by.eq(None::<Uuid>),
+            sellers::claim_expires_at.eq(None::<DateTime<Utc>>),
+            sellers::version.eq(sellers::version + 1),
+            sellers::updated_at.eq(now),
+            badge,
+        ))
+        .returning(SellerRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 /// Suspends an approved seller or reinstates a suspended one: an officer of its body or an
@@ -256,7 +275,6 @@ pub async fn change_status(
 ) -> ApiResult<DecisionOutcome> {
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::OfficerOrAdmin, true).await?;
-        let id = loaded.row.id;
         let from = status_of(&loaded.row)?;
         let to = transition(from, action)?;
         if action == Action::Reinstate {
@@ -264,21 +282,9 @@ pub async fn change_status(
             // Reinstating approves again: not while another seller holds the GSTIN approved.
             ensure_gstin_unclaimed(conn, &loaded.row).await?;
         }
-        let (codes, note) = check_reasons(
-            action,
-            &req.reason_codes,
-            req.note.as_deref(),
-            &reasons_of(&body)?,
-        )?;
-        let row: SellerRow = diesel::update(sellers::table.find(id))
-            .set((
-                sellers::status.eq(to.as_str()),
-                sellers::version.eq(sellers::version + 1),
-                sellers::updated_at.eq(Utc::now()),
-            ))
-            .returning(SellerRow::as_returning())
-            .get_result(conn)
-            .await?;
+        let known = reasons_of(&body)?;
+        let (codes, note) = check_reasons(action, &req.reason_codes, req.note.as_deref(), &known)?;
+        let row = set_status(conn, loaded.row.id, to).await?;
         finish(conn, &row, actor, action, from, to, codes, note).await
     })
     .await

@@ -7,10 +7,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::assignment::assign_waiting;
-use super::transition::finish;
+use super::transition::{finish, set_status};
 use crate::auth::{Principal, Role};
 use crate::db::schema::sellers;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::sellers::api::{SellerStatus, Vocabulary};
 use crate::sellers::model::SellerRow;
 use crate::sellers::service::{Action, Actor, status_of, transition};
@@ -29,50 +29,46 @@ pub async fn expire_due(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
         .await?;
     let mut expired = 0;
     for id in due {
-        let done = conn
-            .transaction(async |conn| {
-                // Re-checked under the lock: a concurrent run or a suspension may have won.
-                let row: Option<SellerRow> = sellers::table
-                    .find(id)
-                    .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
-                    .filter(sellers::valid_until.lt(Utc::now()))
-                    .select(SellerRow::as_select())
-                    .for_update()
-                    .skip_locked()
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(row) = row else {
-                    return Ok::<_, ApiError>(false);
-                };
-                let from = status_of(&row)?;
-                let to = transition(from, Action::Expire)?;
-                let row: SellerRow = diesel::update(sellers::table.find(id))
-                    .set((
-                        sellers::status.eq(to.as_str()),
-                        sellers::version.eq(sellers::version + 1),
-                        sellers::updated_at.eq(Utc::now()),
-                    ))
-                    .returning(SellerRow::as_returning())
-                    .get_result(conn)
-                    .await?;
-                finish(
-                    conn,
-                    &row,
-                    &Actor::system(),
-                    Action::Expire,
-                    from,
-                    to,
-                    Vec::new(),
-                    None,
-                )
-                .await?;
-                Ok(true)
-            })
-            .await?;
-        expired += usize::from(done);
+        expired += usize::from(expire_one(conn, id).await?);
     }
     Ok(expired)
+}
+
+/// Expires one seller in its own transaction, unless it is no longer due (re-checked under the
+/// lock: a concurrent run or a suspension may have won).
+async fn expire_one(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
+    conn.transaction(async |conn| {
+        let row: Option<SellerRow> = sellers::table
+            .find(id)
+            .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
+            .filter(sellers::valid_until.lt(Utc::now()))
+            .select(SellerRow::as_select())
+            .for_update()
+            .skip_locked()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let from = status_of(&row)?;
+        let to = transition(from, Action::Expire)?;
+        let row = set_status(conn, id, to).await?;
+        let system = Actor::system();
+        finish(
+            conn,
+            &row,
+            &system,
+            Action::Expire,
+            from,
+            to,
+            Vec::new(),
+            None,
+        )
+        .await?;
+        Ok(true)
+    })
+    .await
 }
 
 /// Admins run the hourly sweep now: expiry, then assignment of waiting applications.

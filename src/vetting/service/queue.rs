@@ -4,6 +4,8 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -16,6 +18,7 @@ use crate::identifiers::IndianState;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
 use crate::sellers::service::{parse_stored, parse_stored_list, parse_stored_opt};
 use crate::vetting::api::*;
+use crate::vetting::model::VettingBodyRow;
 
 /// Position of the seller's best sector in the body's priority list; sellers in no priority
 /// sector come after all that are (rank = number of priority sectors).
@@ -135,6 +138,7 @@ struct QueueFilter {
     after: Option<QueueKey>,
 }
 
+/// Checks the queue filters; every problem is reported at once.
 fn parse_queue_query(q: &QueueQuery) -> ApiResult<QueueFilter> {
     let mut v = Validator::new();
     let statuses = match &q.status {
@@ -215,8 +219,25 @@ pub async fn queue(
     let f = parse_queue_query(q)?;
     let body = body_row(conn, principal.organisation_id).await?;
     let now = Utc::now();
-    let mut query = diesel::sql_query(
-        "SELECT s.id, s.trading_name, s.legal_name, s.status, s.enterprise_type, s.msme_category,
+    let query = queue_sql(&body, &f, principal.user_id);
+    let mut rows: Vec<QueueRow> = query.load(conn).await?;
+    let more = rows.len() as i64 > f.limit;
+    rows.truncate(usize::try_from(f.limit).unwrap_or(0));
+    let next_cursor = if more {
+        rows.last().map(|r| r.key().encode())
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| queue_item(r, &body, now))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(QueuePage { items, next_cursor })
+}
+
+/// The body's applications in the chosen statuses, each with its ordering key (the SQL of
+/// [`priority_rank`] and [`kind_rank`]). Binds $1 priority sectors, $2 body, $3 statuses.
+const QUEUE_SELECT: &str = "SELECT s.id, s.trading_name, s.legal_name, s.status, s.enterprise_type, s.msme_category,
                 s.sectors, s.address_state, s.submitted_at, s.claimed_by, s.claim_expires_at,
                 k.priority_rank, k.kind_rank
          FROM sellers s
@@ -225,23 +246,31 @@ pub async fn queue(
                       cardinality($1::text[]))::int4 AS priority_rank,
              (CASE WHEN s.enterprise_type = 'manufacturer' THEN 0 ELSE 1 END)::int4 AS kind_rank
          ) k
-         WHERE s.vetting_body_id = $2 AND s.submitted_at IS NOT NULL AND s.status = ANY($3::text[])",
-    )
-    .into_boxed::<diesel::pg::Pg>()
-    .bind::<Array<Text>, _>(body.priority_sectors.clone())
-    .bind::<diesel::sql_types::Uuid, _>(body.id)
-    .bind::<Array<Text>, _>(f.statuses.clone());
+         WHERE s.vetting_body_id = $2 AND s.submitted_at IS NOT NULL AND s.status = ANY($3::text[])";
+
+/// The queue's query: the body's applications, the filters, then one page after the cursor in
+/// queue order (one row more than the page, to tell whether another follows).
+fn queue_sql(
+    body: &VettingBodyRow,
+    f: &QueueFilter,
+    officer: Uuid,
+) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let mut query = diesel::sql_query(QUEUE_SELECT)
+        .into_boxed::<Pg>()
+        .bind::<Array<Text>, _>(body.priority_sectors.clone())
+        .bind::<diesel::sql_types::Uuid, _>(body.id)
+        .bind::<Array<Text>, _>(f.statuses.clone());
     let mut n = 3;
     let mut next = || {
         n += 1;
         n
     };
-    if let Some(sector) = f.sector {
+    if let Some(sector) = f.sector.clone() {
         query = query
             .sql(format!(" AND ${} = ANY(s.sectors)", next()))
             .bind::<Text, _>(sector);
     }
-    if let Some(state) = f.state {
+    if let Some(state) = f.state.clone() {
         query = query
             .sql(format!(" AND s.address_state = ${}", next()))
             .bind::<Text, _>(state);
@@ -252,7 +281,7 @@ pub async fn queue(
                 " AND s.claimed_by = ${} AND s.claim_expires_at > now()",
                 next()
             ))
-            .bind::<diesel::sql_types::Uuid, _>(principal.user_id);
+            .bind::<diesel::sql_types::Uuid, _>(officer);
     }
     if let Some(breached) = f.sla_breached {
         let not = if breached { "" } else { "NOT " };
@@ -275,50 +304,42 @@ pub async fn queue(
             .bind::<diesel::sql_types::Uuid, _>(k.id);
     }
     let limit_at = next();
-    query = query
+    query
         .sql(format!(
             " ORDER BY k.priority_rank, k.kind_rank, s.submitted_at, s.id LIMIT ${limit_at}"
         ))
-        .bind::<diesel::sql_types::BigInt, _>(f.limit + 1);
-    let mut rows: Vec<QueueRow> = query.load(conn).await?;
-    let more = rows.len() as i64 > f.limit;
-    rows.truncate(usize::try_from(f.limit).unwrap_or(0));
-    let next_cursor = if more {
-        rows.last().map(|r| {
-            QueueKey {
-                priority_rank: r.priority_rank,
-                kind_rank: r.kind_rank,
-                submitted_at: r.submitted_at,
-                id: r.id,
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
-    let n_priority = body.priority_sectors.len() as i32;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let status: SellerStatus = parse_stored("status", &r.status)?;
-            Ok(QueueItem {
-                seller_id: r.id,
-                trading_name: r.trading_name,
-                legal_name: r.legal_name,
-                status,
-                enterprise_type: parse_stored_opt("enterprise_type", r.enterprise_type.as_deref())?,
-                msme_category: parse_stored_opt("msme_category", r.msme_category.as_deref())?,
-                sectors: parse_stored_list("sector", &r.sectors)?,
-                state: r.address_state,
-                submitted_at: r.submitted_at,
-                age_hours: age_hours(r.submitted_at, now),
-                sla_breached: sla_breached(status, r.submitted_at, body.sla_hours, now),
-                priority_sector: r.priority_rank < n_priority,
-                claim: live_claim(r.claimed_by, r.claim_expires_at, now),
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(QueuePage { items, next_cursor })
+        .bind::<diesel::sql_types::BigInt, _>(f.limit + 1)
+}
+
+impl QueueRow {
+    fn key(&self) -> QueueKey {
+        QueueKey {
+            priority_rank: self.priority_rank,
+            kind_rank: self.kind_rank,
+            submitted_at: self.submitted_at,
+            id: self.id,
+        }
+    }
+}
+
+/// A queue row as officers see it, at `now`.
+fn queue_item(r: QueueRow, body: &VettingBodyRow, now: DateTime<Utc>) -> ApiResult<QueueItem> {
+    let status: SellerStatus = parse_stored("status", &r.status)?;
+    Ok(QueueItem {
+        seller_id: r.id,
+        trading_name: r.trading_name,
+        legal_name: r.legal_name,
+        status,
+        enterprise_type: parse_stored_opt("enterprise_type", r.enterprise_type.as_deref())?,
+        msme_category: parse_stored_opt("msme_category", r.msme_category.as_deref())?,
+        sectors: parse_stored_list("sector", &r.sectors)?,
+        state: r.address_state,
+        submitted_at: r.submitted_at,
+        age_hours: age_hours(r.submitted_at, now),
+        sla_breached: sla_breached(status, r.submitted_at, body.sla_hours, now),
+        priority_sector: r.priority_rank < body.priority_sectors.len() as i32,
+        claim: live_claim(r.claimed_by, r.claim_expires_at, now),
+    })
 }
 
 #[cfg(test)]

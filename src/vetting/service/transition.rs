@@ -1,14 +1,36 @@
-//! What every vetting status change records besides the row: the audit entry and the webhook
-//! event, in the caller's transaction.
+//! What a vetting status change writes, in the caller's transaction: the new status on the
+//! seller row, the audit entry and the webhook event.
 
-use diesel_async::AsyncPgConnection;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
 
+use crate::db::schema::sellers;
 use crate::error::ApiResult;
-use crate::sellers::api::SellerStatus;
+use crate::sellers::api::{SellerStatus, Vocabulary};
 use crate::sellers::model::SellerRow;
 use crate::sellers::service::{Action, Actor, append_audit_entry, badge_of, public_id, status_of};
 use crate::vetting::api::DecisionOutcome;
 
+/// Moves the seller row `id` to `to` (a new version); returns the row.
+pub(super) async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    to: SellerStatus,
+) -> ApiResult<SellerRow> {
+    Ok(diesel::update(sellers::table.find(id))
+        .set((
+            sellers::status.eq(to.as_str()),
+            sellers::version.eq(sellers::version + 1),
+            sellers::updated_at.eq(Utc::now()),
+        ))
+        .returning(SellerRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The webhook event of an action; starting a review publishes none.
 fn event_type(action: Action) -> Option<&'static str> {
     match action {
         Action::Submit => Some("seller.submitted"),
@@ -22,6 +44,7 @@ fn event_type(action: Action) -> Option<&'static str> {
     }
 }
 
+/// The payload of a seller event: the seller after the change, where it came from and why.
 fn event_payload(
     row: &SellerRow,
     from: SellerStatus,
