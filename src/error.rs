@@ -341,84 +341,53 @@ impl Validator {
     }
 }
 
-/// Error answers of every operation that needs an access token (for the OpenAPI document).
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum AuthErrors {
-    /// Missing, malformed, expired or forged access token.
-    #[response(
-        status = 401,
-        description = "Missing, malformed, expired or forged access token",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    /// The caller's role may not do this.
-    #[response(
-        status = 403,
-        description = "The caller's role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
+/// Declares a set of problem+json answers for the OpenAPI document (`responses(AuthErrors, …)`):
+/// one variant per status, its doc line doubling as the description.
+macro_rules! problem_responses {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $status:literal : $description:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(utoipa::IntoResponses)]
+        #[allow(dead_code)]
+        pub enum $name {
+            $(
+                #[doc = $description]
+                #[response(status = $status, description = $description, content_type = "application/problem+json")]
+                $variant(Problem),
+            )+
+        }
+    };
 }
 
-/// The error answer of an operation that needs an access token but no particular role: a caller
-/// who may not see the resource gets 404, never 403 (for the OpenAPI document).
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum TokenErrors {
-    /// Missing, malformed, expired or forged access token.
-    #[response(
-        status = 401,
-        description = "Missing, malformed, expired or forged access token",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
+problem_responses! {
+    /// Error answers of every operation that needs an access token (for the OpenAPI document).
+    AuthErrors {
+        Unauthorized = 401: "Missing, malformed, expired or forged access token",
+        Forbidden = 403: "The caller's role may not do this",
+    }
 }
 
-/// The 404 of an operation on one resource (for the OpenAPI document). Operations whose 404 says
-/// more list their own after it.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum NotFound {
-    /// No such resource, or it is not visible to the caller.
-    #[response(
-        status = 404,
-        description = "No such resource, or it is not visible to you",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
+problem_responses! {
+    /// The error answer of an operation that needs an access token but no particular role: a
+    /// caller who may not see the resource gets 404, never 403 (for the OpenAPI document).
+    TokenErrors {
+        Unauthorized = 401: "Missing, malformed, expired or forged access token",
+    }
 }
 
-/// Error answers of every operation that takes a JSON body (for the OpenAPI document).
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum JsonErrors {
-    /// The body is not valid JSON.
-    #[response(
-        status = 400,
-        description = "The body is not valid JSON",
-        content_type = "application/problem+json"
-    )]
-    Malformed(Problem),
-    /// The body is larger than the configured limit.
-    #[response(
-        status = 413,
-        description = "The body is larger than the configured limit",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    /// The body is not `application/json`.
-    #[response(
-        status = 415,
-        description = "The body is not application/json",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    /// Invalid fields, listed in `errors`.
-    #[response(
-        status = 422,
-        description = "Invalid fields, listed in errors",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
+problem_responses! {
+    /// The 404 of an operation on one resource (for the OpenAPI document). Operations whose 404
+    /// says more list their own after it.
+    NotFound {
+        NotFound = 404: "No such resource, or it is not visible to you",
+    }
+}
+
+problem_responses! {
+    /// Error answers of every operation that takes a JSON body (for the OpenAPI document).
+    JsonErrors {
+        Malformed = 400: "The body is not valid JSON",
+        TooLarge = 413: "The body is larger than the configured limit",
+        UnsupportedMediaType = 415: "The body is not application/json",
+        Invalid = 422: "Invalid fields, listed in errors",
+    }
 }

@@ -106,7 +106,10 @@ fn sources() -> Vec<(PathBuf, Vec<String>)> {
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            if matches!(module.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+            if matches!(
+                module.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
                 module.pop();
             }
             (path, module)
@@ -136,7 +139,9 @@ fn code_of(text: &str) -> String {
             // Raw strings: r"..", r#".."#.
             ['r', '"' | '#', ..] if i == 0 || !is_word(chars[i - 1]) => {
                 let hashes = rest[1..].iter().take_while(|c| **c == '#').count();
-                let close: Vec<char> = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
+                let close: Vec<char> = std::iter::once('"')
+                    .chain(std::iter::repeat_n('#', hashes))
+                    .collect();
                 i += 2 + hashes;
                 while i < chars.len() && !chars[i..].starts_with(&close) {
                     i += 1;
@@ -306,8 +311,14 @@ fn the_map_names_every_module_and_nothing_else() {
     let mapped: BTreeSet<String> = map.kinds.keys().cloned().collect();
     let unmapped: Vec<_> = code.difference(&mapped).collect();
     let stale: Vec<_> = mapped.difference(&code).collect();
-    assert!(unmapped.is_empty(), "modules missing from {MAP}: {unmapped:?}");
-    assert!(stale.is_empty(), "{MAP} lists modules that do not exist: {stale:?}");
+    assert!(
+        unmapped.is_empty(),
+        "modules missing from {MAP}: {unmapped:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "{MAP} lists modules that do not exist: {stale:?}"
+    );
 }
 
 #[test]
@@ -337,7 +348,11 @@ fn modules_use_only_what_the_map_allows() {
             wrong.push(format!("{}: {} uses {}", u.file, from, u.to.join("::")));
         }
     }
-    assert!(wrong.is_empty(), "uses the map ({MAP}) does not allow:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "uses the map ({MAP}) does not allow:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -355,7 +370,10 @@ fn every_domain_edge_in_the_map_is_real() {
             }
         }
     }
-    assert!(stale.is_empty(), "{MAP} allows uses the code never makes: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "{MAP} allows uses the code never makes: {stale:?}"
+    );
 }
 
 #[test]
@@ -380,10 +398,19 @@ fn layers_inside_a_domain_point_one_way() {
             }
         }
         if above.contains(to_layer) {
-            wrong.push(format!("{}: {} uses {}", u.file, u.from.join("::"), u.to.join("::")));
+            wrong.push(format!(
+                "{}: {} uses {}",
+                u.file,
+                u.from.join("::"),
+                u.to.join("::")
+            ));
         }
     }
-    assert!(wrong.is_empty(), "uses against the layers of {MAP}:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "uses against the layers of {MAP}:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -426,13 +453,21 @@ fn no_two_top_level_modules_use_each_other() {
     let mut done = BTreeSet::new();
     for node in edges.keys() {
         let cycle = visit(node, &edges, &mut Vec::new(), &mut done);
-        assert!(cycle.is_none(), "import cycle: {}", cycle.unwrap().join(" -> "));
+        assert!(
+            cycle.is_none(),
+            "import cycle: {}",
+            cycle.unwrap().join(" -> ")
+        );
     }
 }
 
 #[test]
 fn the_reader_understands_the_paths_it_checks() {
-    let module = vec!["sellers".to_string(), "service".to_string(), "profile".to_string()];
+    let module = vec![
+        "sellers".to_string(),
+        "service".to_string(),
+        "profile".to_string(),
+    ];
     let code = code_of(
         "use crate::{auth::{Principal, Role}, db::schema::sellers};\n\
          use super::super::model::Row; // crate::vetting::service in a comment\n\
