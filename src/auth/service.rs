@@ -238,26 +238,27 @@ async fn throttle_attempt(
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
         account_left: Option<f64>,
     }
-    let counts: Counts = diesel::sql_query(
+    // One more attempt in the row's window, or the first of a fresh window once it has ended.
+    macro_rules! count_attempt {
+        () => {
+            "ON CONFLICT (email_key, client_key) DO UPDATE SET
+               attempts = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                               THEN 1 ELSE t.attempts + 1 END,
+               window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
+                               THEN now() ELSE t.window_started_at END
+             RETURNING attempts, window_started_at"
+        };
+    }
+    let counts: Counts = diesel::sql_query(concat!(
         "WITH address AS (
            INSERT INTO login_throttle AS t (email_key, client_key, attempts, window_started_at)
-           VALUES ($1, $2, 1, now())
-           ON CONFLICT (email_key, client_key) DO UPDATE SET
-             attempts = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
-                             THEN 1 ELSE t.attempts + 1 END,
-             window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
-                             THEN now() ELSE t.window_started_at END
-           RETURNING attempts, window_started_at
-         ), account AS (
+           VALUES ($1, $2, 1, now()) ",
+        count_attempt!(),
+        "), account AS (
            INSERT INTO login_throttle AS t (email_key, client_key, attempts, window_started_at)
-           SELECT $1, '*', 1, now() FROM address WHERE address.attempts <= $4
-           ON CONFLICT (email_key, client_key) DO UPDATE SET
-             attempts = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
-                             THEN 1 ELSE t.attempts + 1 END,
-             window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3)
-                             THEN now() ELSE t.window_started_at END
-           RETURNING attempts, window_started_at
-         )
+           SELECT $1, '*', 1, now() FROM address WHERE address.attempts <= $4 ",
+        count_attempt!(),
+        ")
          SELECT a.attempts AS address_attempts,
                 extract(epoch FROM a.window_started_at + make_interval(secs => $3) - now())::float8
                   AS address_left,
@@ -265,7 +266,7 @@ async fn throttle_attempt(
                 extract(epoch FROM c.window_started_at + make_interval(secs => $3) - now())::float8
                   AS account_left
          FROM address a LEFT JOIN account c ON true",
-    )
+    ))
     .bind::<diesel::sql_types::Text, _>(email_key)
     .bind::<diesel::sql_types::Text, _>(client)
     .bind::<diesel::sql_types::Double, _>(config.login_window_secs as f64)
