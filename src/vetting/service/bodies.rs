@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::{OrganisationKind, Principal, Role};
 use crate::db::schema::{organisations, sellers, vetting_bodies};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::IdempotencyKey;
+use crate::http::{Direction, IdempotencyKey, PageParams};
 use crate::idempotency::{self, Created, RequestIdentity};
 use crate::identifiers::CountryCode;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
@@ -403,24 +403,22 @@ fn may_read_bodies(principal: &Principal) -> ApiResult<()> {
 pub async fn list_bodies(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    page: &crate::http::PageParams,
+    page: &PageParams,
 ) -> ApiResult<VettingBodyPage> {
     may_read_bodies(principal)?;
-    let limit = page.limit()?;
-    let mut query = vetting_bodies::table
-        .select(VettingBodyRow::as_select())
-        .order(vetting_bodies::id.asc())
-        .limit(limit + 1)
-        .into_boxed();
+    let keyset = page.keyset(Direction::OldestFirst)?;
+    let mut query = keyset.apply(
+        vetting_bodies::table
+            .select(VettingBodyRow::as_select())
+            .into_boxed(),
+        vetting_bodies::id,
+    );
     if principal.role == Role::VettingOfficer {
         query = query.filter(vetting_bodies::id.eq(principal.organisation_id));
     }
-    if let Some(after) = page.cursor()? {
-        query = query.filter(vetting_bodies::id.gt(after));
-    }
     let rows: Vec<VettingBodyRow> = query.load(conn).await?;
     let items = rows.iter().map(body_view).collect::<ApiResult<Vec<_>>>()?;
-    let page = crate::http::Page::from_rows(items, limit, |b| b.id);
+    let page = keyset.page(items, |b| b.id);
     Ok(VettingBodyPage {
         items: page.items,
         next_cursor: page.next_cursor,
