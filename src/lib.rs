@@ -324,15 +324,11 @@ async fn start_up(state: &web::Data<AppState>) {
 /// Workers that run beside the HTTP server until it stops: those cancelled when it stops, and
 /// the periodic loops, which stop between runs on `shutdown`.
 fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown) -> Tasks {
-    let mut cancelled: Vec<_> = state
+    let cancelled: Vec<_> = state
         .estimates
         .spawn(state.stores.platform.clone())
         .into_iter()
         .collect();
-    // Approval expiry: once at start-up, then hourly.
-    cancelled.push(tokio::spawn(vetting::service::run_expiry(
-        state.clone().into_inner(),
-    )));
     let periodic = vec![
         tokio::spawn(settlement::run_fx_fetcher(
             state.clone().into_inner(),
@@ -343,6 +339,11 @@ fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown
             shutdown.signal(),
         )),
         tokio::spawn(maintenance::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        // Approval expiry: once at start-up, then hourly.
+        tokio::spawn(vetting::service::run_expiry(
             state.clone().into_inner(),
             shutdown.signal(),
         )),
