@@ -184,16 +184,8 @@ async fn upload_document(
     .await?;
     let upload = service::check_upload(form)?;
     let mut conn = state.stores.platform().await?;
-    let (created, replayed) = service::store_document(
-        &mut conn,
-        data_dir,
-        &principal,
-        &seller,
-        upload,
-        key.key(),
-        key.path(),
-    )
-    .await?;
+    let (created, replayed) =
+        service::store_document(&mut conn, data_dir, &principal, &seller, upload, &key).await?;
     Ok(created.into_response(replayed))
 }
 

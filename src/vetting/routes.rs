@@ -53,16 +53,7 @@ async fn create_body(
     body: Json<NewVettingBody>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let Json { value, fingerprint } = body;
-    let (created, replayed) = service::create_body(
-        &mut conn,
-        &principal,
-        key.key(),
-        key.path(),
-        &fingerprint,
-        value,
-    )
-    .await?;
+    let (created, replayed) = service::create_body(&mut conn, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 

@@ -15,8 +15,8 @@ use super::views::{document_view, status_of};
 use crate::auth::Principal;
 use crate::db::schema::{seller_documents, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Direction, IdempotencyKey, Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Direction, Page, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 use crate::sellers::api::{DocumentView, EvidenceKind, Vocabulary};
 use crate::sellers::model::{DocumentRow, SellerRow};
 use crate::sellers::storage::{self, DocumentKind, UploadForm, UploadedFile};
@@ -140,8 +140,7 @@ pub async fn store_document(
     principal: &Principal,
     seller: &SellerRow,
     upload: CheckedUpload,
-    key: &IdempotencyKey,
-    path: &str,
+    key: &Idempotency,
 ) -> ApiResult<(Created, bool)> {
     let id = Uuid::now_v7();
     let storage_path = format!(
@@ -171,7 +170,7 @@ pub async fn store_document(
         home_jurisdiction: seller.home_jurisdiction.clone(),
     };
     storage::persist(upload.file, data_dir, &storage_path).await?;
-    let identity = RequestIdentity::post(principal.user_id, key, path, &fingerprint);
+    let identity = key.identity(principal.user_id, &fingerprint);
     let result = idempotency::run(conn, identity, async |conn| {
         // Under the seller's row lock, so a concurrent submit sees all or nothing of it.
         let current = sellers::table

@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::auth::{OrganisationKind, Principal, Role};
 use crate::db::schema::{organisations, sellers, vetting_bodies};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Direction, IdempotencyKey, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Direction, Json, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 use crate::identifiers::CountryCode;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
 use crate::sellers::service::parse_stored_list;
@@ -333,14 +333,13 @@ pub(super) fn reasons_of(row: &VettingBodyRow) -> ApiResult<Vec<ReasonCode>> {
 pub async fn create_body(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    key: &IdempotencyKey,
-    path: &str,
-    fingerprint: &[u8; 32],
-    req: NewVettingBody,
+    key: &Idempotency,
+    req: Json<NewVettingBody>,
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Admin])?;
-    let body = parse_new_body(req)?;
-    let identity = RequestIdentity::post(principal.user_id, key, path, fingerprint);
+    let Json { value, fingerprint } = req;
+    let body = parse_new_body(value)?;
+    let identity = key.identity(principal.user_id, &fingerprint);
     idempotency::run(conn, identity, async |conn| {
         let row = insert_body(conn, &body).await?;
         let view = body_view(&row)?;
