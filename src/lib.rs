@@ -37,7 +37,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::db::Stores;
 use crate::http::RouteTable;
-use crate::observability::Metrics;
+use crate::observability::{Metrics, WriterGauges};
 
 /// Shared, read-only state of the running service.
 pub struct AppState {
@@ -50,6 +50,18 @@ pub struct AppState {
     pub estimates: settlement::writer::EstimateWriter,
     /// Recently checked sessions of access tokens.
     pub sessions: auth::sessions::SessionCache,
+}
+
+impl AppState {
+    /// The estimate writer's gauges, for `/metrics` (which names no domain itself).
+    pub fn writer_gauges(&self) -> WriterGauges {
+        let health = self.estimates.health();
+        WriterGauges {
+            running: health.running,
+            queued: health.queued,
+            panicked_batches: health.panics,
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -235,7 +247,7 @@ impl Application {
         let shutdown = background::Shutdown::default();
         let tasks = background_tasks(&state, &shutdown);
         let metrics = Arc::new(Metrics::new()?);
-        metrics.register_writer(&state.estimates)?;
+        metrics.register_writer(&state.estimates.stats().batch_rows)?;
         let api = openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let config = &state.config;
