@@ -86,14 +86,13 @@ impl Idempotency {
         RequestIdentity::post(user_id, &self.key, &self.path, fingerprint)
     }
 
-    /// The header alone, for services that still take it and the path separately.
-    pub fn key(&self) -> &IdempotencyKey {
-        &self.key
-    }
-
-    /// The request path, for services that still take it and the header separately.
-    pub fn path(&self) -> &str {
-        &self.path
+    /// A request to `path` without a key, for callers that are not HTTP requests (the demo
+    /// seed): it runs every time.
+    pub fn none(path: &str) -> Self {
+        Idempotency {
+            key: IdempotencyKey(None),
+            path: path.to_owned(),
+        }
     }
 }
 

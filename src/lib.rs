@@ -37,7 +37,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::db::Stores;
 use crate::http::RouteTable;
-use crate::observability::Metrics;
+use crate::observability::{Metrics, WriterGauges};
 
 /// Shared, read-only state of the running service.
 pub struct AppState {
@@ -50,6 +50,18 @@ pub struct AppState {
     pub estimates: settlement::writer::EstimateWriter,
     /// Recently checked sessions of access tokens.
     pub sessions: auth::sessions::SessionCache,
+}
+
+impl AppState {
+    /// The estimate writer's gauges, for `/metrics` (which names no domain itself).
+    pub fn writer_gauges(&self) -> WriterGauges {
+        let health = self.estimates.health();
+        WriterGauges {
+            running: health.running,
+            queued: health.queued,
+            panicked_batches: health.panics,
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -235,7 +247,7 @@ impl Application {
         let shutdown = background::Shutdown::default();
         let tasks = background_tasks(&state, &shutdown);
         let metrics = Arc::new(Metrics::new()?);
-        metrics.register_writer(&state.estimates)?;
+        metrics.register_writer(&state.estimates.stats().batch_rows)?;
         let api = openapi();
         let route_table = web::Data::new(RouteTable::from_openapi(&api));
         let config = &state.config;
@@ -324,15 +336,11 @@ async fn start_up(state: &web::Data<AppState>) {
 /// Workers that run beside the HTTP server until it stops: those cancelled when it stops, and
 /// the periodic loops, which stop between runs on `shutdown`.
 fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown) -> Tasks {
-    let mut cancelled: Vec<_> = state
+    let cancelled: Vec<_> = state
         .estimates
         .spawn(state.stores.platform.clone())
         .into_iter()
         .collect();
-    // Approval expiry: once at start-up, then hourly.
-    cancelled.push(tokio::spawn(vetting::service::run_expiry(
-        state.clone().into_inner(),
-    )));
     let periodic = vec![
         tokio::spawn(settlement::run_fx_fetcher(
             state.clone().into_inner(),
@@ -343,6 +351,11 @@ fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown
             shutdown.signal(),
         )),
         tokio::spawn(maintenance::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        // Approval expiry: once at start-up, then hourly.
+        tokio::spawn(vetting::service::run_expiry(
             state.clone().into_inner(),
             shutdown.signal(),
         )),

@@ -17,7 +17,6 @@ use crate::AppState;
 use crate::config::{Mode, Secret};
 use crate::db::Stores;
 use crate::error::ApiError;
-use crate::settlement::writer::EstimateWriter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -90,7 +89,18 @@ pub async fn request_id(
     Ok(res)
 }
 
-/// Request count and latency per route pattern and status, plus pool gauges.
+/// The estimate writer's state as `/metrics` exports it. The crate root reads it from the
+/// writer (`AppState::writer_gauges`), so this module names no domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterGauges {
+    pub running: bool,
+    /// Rows handed over and not yet taken into a batch.
+    pub queued: u64,
+    /// Batches whose writing panicked.
+    pub panicked_batches: u64,
+}
+
+/// Request count and latency per route pattern and status, plus pool and writer gauges.
 pub struct Metrics {
     pub http: PrometheusMetrics,
     pool_gauges: IntGaugeVec,
@@ -132,25 +142,24 @@ impl Metrics {
         })
     }
 
-    /// Exports the writer's batch-size histogram (it observes it itself).
-    pub fn register_writer(&self, writer: &EstimateWriter) -> Result<(), String> {
+    /// Exports the estimate writer's batch-size histogram (the writer observes it itself).
+    pub fn register_writer(&self, batch_rows: &prometheus::Histogram) -> Result<(), String> {
         self.http
             .registry
-            .register(Box::new(writer.stats().batch_rows.clone()))
+            .register(Box::new(batch_rows.clone()))
             .map_err(|e| format!("metrics: {e}"))
     }
 
     /// Refreshes the writer gauges (called just before each scrape).
-    pub fn observe_writer(&self, writer: &EstimateWriter) {
-        let health = writer.health();
+    pub fn observe_writer(&self, writer: WriterGauges) {
         let set = |state: &str, v: u64| {
             self.writer_gauges
                 .with_label_values(&[state])
                 .set(i64::try_from(v).unwrap_or(i64::MAX))
         };
-        set("running", u64::from(health.running));
-        set("queued", health.queued);
-        set("panicked_batches", health.panics);
+        set("running", u64::from(writer.running));
+        set("queued", writer.queued);
+        set("panicked_batches", writer.panicked_batches);
     }
 
     /// Refreshes the pool gauges (called just before each scrape).
@@ -212,7 +221,8 @@ pub fn metrics_access(
     }
 }
 
-/// Guards `/metrics` (see `metrics_access`) and refreshes the pool gauges before a scrape.
+/// Guards `/metrics` (see `metrics_access`) and refreshes the pool and writer gauges before a
+/// scrape.
 pub async fn metrics_gate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -237,7 +247,7 @@ pub async fn metrics_gate(
     let refusal = match access {
         MetricsAccess::Allowed => {
             metrics.observe_pools(&state.stores);
-            metrics.observe_writer(&state.estimates);
+            metrics.observe_writer(state.writer_gauges());
             return Ok(next.call(req).await?.map_into_left_body());
         }
         MetricsAccess::Unauthorized => {

@@ -11,7 +11,8 @@ use crate::config::{Config, Mode};
 use crate::db::schema::sellers as sellers_table;
 use crate::db::schema::{memberships, users, vetting_bodies};
 use crate::db::{self, PgConn};
-use crate::http::{IdempotencyKey, IfMatch};
+use crate::http::IfMatch;
+use crate::idempotency::Idempotency;
 use crate::identifiers::Gstin;
 use crate::sellers::api::{
     AddressInput, ContactInput, PayoutAccountRequest, ProfileRequest, SellerStatus,
@@ -596,8 +597,7 @@ async fn upload_documents(
             seller,
             &row,
             upload,
-            &IdempotencyKey(None),
-            "/v1/sellers/me/documents",
+            &Idempotency::none("/v1/sellers/me/documents"),
         )
         .await
         .map_err(err(kind))?;

@@ -5,6 +5,8 @@ use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::api::*;
@@ -15,6 +17,23 @@ use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenEr
 use crate::http::{IfMatch, Json, Page, PageParams, etag};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
+
+/// The path of a seller.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct SellerPath {
+    /// The seller's id: its organisation's id, as every seller id in the API
+    id: Uuid,
+}
+
+/// The path of an evidence document of a seller.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct DocumentPath {
+    /// The seller's id: its organisation's id, as every seller id in the API
+    id: Uuid,
+    document_id: Uuid,
+}
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `{id}` takes only UUID characters, so `/sellers/me/…` never reaches a `/sellers/{id}/…`
@@ -184,16 +203,8 @@ async fn upload_document(
     .await?;
     let upload = service::check_upload(form)?;
     let mut conn = state.stores.platform().await?;
-    let (created, replayed) = service::store_document(
-        &mut conn,
-        data_dir,
-        &principal,
-        &seller,
-        upload,
-        key.key(),
-        key.path(),
-    )
-    .await?;
+    let (created, replayed) =
+        service::store_document(&mut conn, data_dir, &principal, &seller, upload, &key).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -236,7 +247,7 @@ async fn submit(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(SellerPath),
     responses(
         TokenErrors,
         NotFound,
@@ -247,10 +258,10 @@ async fn submit(
 async fn get_profile(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<SellerPath>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let profile = service::get_profile(&mut conn, &principal, id.into_inner()).await?;
+    let profile = service::get_profile(&mut conn, &principal, id.id).await?;
     Ok(with_etag(StatusCode::OK, &profile))
 }
 
@@ -259,7 +270,7 @@ async fn get_profile(
 /// marked public. 404 unless approved.
 #[utoipa::path(
     tag = "sellers",
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(SellerPath),
     responses(
         NotFound,
         (status = 200, body = PublicProfile),
@@ -268,19 +279,17 @@ async fn get_profile(
 #[get("/sellers/{id:[0-9a-fA-F-]+}/public")]
 async fn public_profile(
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
+    id: web::Path<SellerPath>,
 ) -> ApiResult<web::Json<PublicProfile>> {
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(
-        service::public_profile(&mut conn, id.into_inner()).await?,
-    ))
+    Ok(web::Json(service::public_profile(&mut conn, id.id).await?))
 }
 
 /// A seller's evidence documents, oldest first, cursor-paged.
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
+    params(SellerPath, PageParams),
     responses(
         TokenErrors,
         NotFound,
@@ -292,12 +301,12 @@ async fn public_profile(
 async fn list_documents(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<SellerPath>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<DocumentView>>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        service::list_documents(&mut conn, &principal, id.into_inner(), &page).await?,
+        service::list_documents(&mut conn, &principal, id.id, &page).await?,
     ))
 }
 
@@ -305,7 +314,7 @@ async fn list_documents(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
+    params(DocumentPath),
     responses(
         TokenErrors,
         NotFound,
@@ -316,9 +325,9 @@ async fn list_documents(
 async fn get_document(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<DocumentPath>,
 ) -> ApiResult<web::Json<DocumentView>> {
-    let (id, document_id) = path.into_inner();
+    let DocumentPath { id, document_id } = path.into_inner();
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
         service::get_document_view(&mut conn, &principal, id, document_id).await?,
@@ -330,7 +339,7 @@ async fn get_document(
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("document_id" = Uuid, Path)),
+    params(DocumentPath),
     responses(
         TokenErrors,
         NotFound,
@@ -351,9 +360,9 @@ async fn get_document(
 async fn document_content(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<DocumentPath>,
 ) -> ApiResult<HttpResponse> {
-    let (id, document_id) = path.into_inner();
+    let DocumentPath { id, document_id } = path.into_inner();
     let row = {
         let mut conn = state.stores.platform().await?;
         service::get_document(&mut conn, &principal, id, document_id).await?
@@ -397,7 +406,7 @@ fn attachment(filename: &str) -> ContentDisposition {
 #[utoipa::path(
     tag = "sellers",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), PageParams),
+    params(SellerPath, PageParams),
     responses(
         TokenErrors,
         NotFound,
@@ -409,11 +418,11 @@ fn attachment(filename: &str) -> ContentDisposition {
 async fn audit_log(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<SellerPath>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<AuditEntry>>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        service::audit_log(&mut conn, &principal, id.into_inner(), &page).await?,
+        service::audit_log(&mut conn, &principal, id.id, &page).await?,
     ))
 }

@@ -1,6 +1,8 @@
 //! Thin handlers for `/v1/vetting-bodies`, `/v1/admin/vetting-bodies`, `/v1/vetting/*`.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::api::*;
@@ -12,6 +14,23 @@ use crate::http::{Json, PageParams};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
 use crate::sellers::service::{Action, Actor};
+
+/// The path of an application: the seller it is about.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct ApplicationPath {
+    /// The seller's id: its organisation's id, as every seller id in the API
+    seller_id: Uuid,
+}
+
+/// The path of an item of an application's checklist.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct ChecklistItemPath {
+    /// The seller's id: its organisation's id, as every seller id in the API
+    seller_id: Uuid,
+    item_code: String,
+}
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_body)
@@ -53,16 +72,7 @@ async fn create_body(
     body: Json<NewVettingBody>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let Json { value, fingerprint } = body;
-    let (created, replayed) = service::create_body(
-        &mut conn,
-        &principal,
-        key.key(),
-        key.path(),
-        &fingerprint,
-        value,
-    )
-    .await?;
+    let (created, replayed) = service::create_body(&mut conn, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -163,7 +173,7 @@ async fn queue(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     responses(
         AuthErrors,
         NotFound,
@@ -174,11 +184,11 @@ async fn queue(
 async fn get_application(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
 ) -> ApiResult<web::Json<Application>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        service::get_application(&mut conn, &principal, id.into_inner()).await?,
+        service::get_application(&mut conn, &principal, id.seller_id).await?,
     ))
 }
 
@@ -190,7 +200,7 @@ async fn get_application(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     responses(
         AuthErrors,
         NotFound,
@@ -204,7 +214,7 @@ async fn claim(
     state: web::Data<AppState>,
     principal: Principal,
     request_id: RequestId,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
 ) -> ApiResult<web::Json<Application>> {
     let mut conn = state.stores.platform().await?;
     let actor = Actor::new(&principal, request_id.0);
@@ -213,7 +223,7 @@ async fn claim(
             &mut conn,
             &principal,
             &actor,
-            id.into_inner(),
+            id.seller_id,
             chrono::Duration::seconds(state.config.claim_lease_secs),
         )
         .await?,
@@ -224,7 +234,7 @@ async fn claim(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     responses(
         AuthErrors,
         NotFound,
@@ -236,10 +246,10 @@ async fn claim(
 async fn release(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    service::release(&mut conn, &principal, id.into_inner()).await?;
+    service::release(&mut conn, &principal, id.seller_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -248,7 +258,7 @@ async fn release(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     responses(
         AuthErrors,
         NotFound,
@@ -259,11 +269,11 @@ async fn release(
 async fn get_checklist(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
 ) -> ApiResult<web::Json<Checklist>> {
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        service::get_checklist(&mut conn, &principal, id.into_inner()).await?,
+        service::get_checklist(&mut conn, &principal, id.seller_id).await?,
     ))
 }
 
@@ -271,7 +281,7 @@ async fn get_checklist(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API"), ("item_code" = String, Path)),
+    params(ChecklistItemPath),
     request_body = TickRequest,
     responses(
         AuthErrors,
@@ -285,13 +295,19 @@ async fn get_checklist(
 async fn tick(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<ChecklistItemPath>,
     body: Json<TickRequest>,
 ) -> ApiResult<web::Json<Checklist>> {
-    let (id, code) = path.into_inner();
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
-        service::tick(&mut conn, &principal, id, &code, body.into_inner()).await?,
+        service::tick(
+            &mut conn,
+            &principal,
+            path.seller_id,
+            &path.item_code,
+            body.into_inner(),
+        )
+        .await?,
     ))
 }
 
@@ -308,7 +324,7 @@ async fn tick(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     request_body = DecisionRequest,
     responses(
         AuthErrors,
@@ -325,7 +341,7 @@ async fn decide(
     state: web::Data<AppState>,
     principal: Principal,
     request_id: RequestId,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
     body: Json<DecisionRequest>,
 ) -> ApiResult<web::Json<DecisionOutcome>> {
     let mut conn = state.stores.platform().await?;
@@ -335,7 +351,7 @@ async fn decide(
             &mut conn,
             &principal,
             &actor,
-            id.into_inner(),
+            id.seller_id,
             body.into_inner(),
         )
         .await?,
@@ -347,7 +363,7 @@ async fn decide(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     request_body = StatusChangeRequest,
     responses(
         AuthErrors,
@@ -362,7 +378,7 @@ async fn suspend(
     state: web::Data<AppState>,
     principal: Principal,
     request_id: RequestId,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
     body: Json<StatusChangeRequest>,
 ) -> ApiResult<web::Json<DecisionOutcome>> {
     change_status(state, principal, request_id, id, body, Action::Suspend).await
@@ -374,7 +390,7 @@ async fn suspend(
 #[utoipa::path(
     tag = "vetting",
     security(("bearer" = [])),
-    params(("seller_id" = Uuid, Path, description = "The seller's id: its organisation's id, as every seller id in the API")),
+    params(ApplicationPath),
     request_body = StatusChangeRequest,
     responses(
         AuthErrors,
@@ -389,7 +405,7 @@ async fn reinstate(
     state: web::Data<AppState>,
     principal: Principal,
     request_id: RequestId,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
     body: Json<StatusChangeRequest>,
 ) -> ApiResult<web::Json<DecisionOutcome>> {
     change_status(state, principal, request_id, id, body, Action::Reinstate).await
@@ -399,7 +415,7 @@ async fn change_status(
     state: web::Data<AppState>,
     principal: Principal,
     request_id: RequestId,
-    id: web::Path<Uuid>,
+    id: web::Path<ApplicationPath>,
     body: Json<StatusChangeRequest>,
     action: Action,
 ) -> ApiResult<web::Json<DecisionOutcome>> {
@@ -410,7 +426,7 @@ async fn change_status(
             &mut conn,
             &principal,
             &actor,
-            id.into_inner(),
+            id.seller_id,
             action,
             body.into_inner(),
         )

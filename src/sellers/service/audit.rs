@@ -11,7 +11,7 @@ use super::views::audit_view;
 use crate::auth::Principal;
 use crate::db::schema::seller_audit_log;
 use crate::error::ApiResult;
-use crate::http::{Page, PageParams};
+use crate::http::{Direction, Page, PageParams};
 use crate::sellers::api::{AuditAction, AuditEntry, SellerStatus, Vocabulary};
 use crate::sellers::model::{AuditRow, SellerRow};
 
@@ -92,21 +92,21 @@ pub async fn audit_log(
     seller_id: Uuid,
     page: &PageParams,
 ) -> ApiResult<Page<AuditEntry>> {
-    let (limit, cursor) = (page.limit()?, page.cursor()?);
+    let keyset = page.keyset(Direction::OldestFirst)?;
     let seller = visible_seller(conn, principal, seller_id).await?;
-    let mut query = seller_audit_log::table
-        .filter(seller_audit_log::seller_id.eq(seller.id))
-        .select(AuditRow::as_select())
-        .order(seller_audit_log::id.asc())
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(after) = cursor {
-        query = query.filter(seller_audit_log::id.gt(after));
-    }
-    let rows: Vec<AuditRow> = query.load(conn).await?;
+    let rows: Vec<AuditRow> = keyset
+        .apply(
+            seller_audit_log::table
+                .filter(seller_audit_log::seller_id.eq(seller.id))
+                .select(AuditRow::as_select())
+                .into_boxed(),
+            seller_audit_log::id,
+        )
+        .load(conn)
+        .await?;
     let items = rows
         .iter()
         .map(|r| audit_view(public_id(&seller), r))
         .collect::<ApiResult<_>>()?;
-    Ok(Page::from_rows(items, limit, |e: &AuditEntry| e.id))
+    Ok(keyset.page(items, |e: &AuditEntry| e.id))
 }

@@ -15,8 +15,8 @@ use super::views::{document_view, status_of};
 use crate::auth::Principal;
 use crate::db::schema::{seller_documents, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{IdempotencyKey, Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Direction, Page, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 use crate::sellers::api::{DocumentView, EvidenceKind, Vocabulary};
 use crate::sellers::model::{DocumentRow, SellerRow};
 use crate::sellers::storage::{self, DocumentKind, UploadForm, UploadedFile};
@@ -140,8 +140,7 @@ pub async fn store_document(
     principal: &Principal,
     seller: &SellerRow,
     upload: CheckedUpload,
-    key: &IdempotencyKey,
-    path: &str,
+    key: &Idempotency,
 ) -> ApiResult<(Created, bool)> {
     let id = Uuid::now_v7();
     let storage_path = format!(
@@ -171,7 +170,7 @@ pub async fn store_document(
         home_jurisdiction: seller.home_jurisdiction.clone(),
     };
     storage::persist(upload.file, data_dir, &storage_path).await?;
-    let identity = RequestIdentity::post(principal.user_id, key, path, &fingerprint);
+    let identity = key.identity(principal.user_id, &fingerprint);
     let result = idempotency::run(conn, identity, async |conn| {
         // Under the seller's row lock, so a concurrent submit sees all or nothing of it.
         let current = sellers::table
@@ -212,23 +211,23 @@ pub async fn list_documents(
     seller_id: Uuid,
     page: &PageParams,
 ) -> ApiResult<Page<DocumentView>> {
-    let (limit, cursor) = (page.limit()?, page.cursor()?);
+    let keyset = page.keyset(Direction::OldestFirst)?;
     let seller = visible_seller(conn, principal, seller_id).await?;
-    let mut query = seller_documents::table
-        .filter(seller_documents::seller_id.eq(seller.id))
-        .select(DocumentRow::as_select())
-        .order(seller_documents::id.asc())
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(after) = cursor {
-        query = query.filter(seller_documents::id.gt(after));
-    }
-    let rows: Vec<DocumentRow> = query.load(conn).await?;
+    let rows: Vec<DocumentRow> = keyset
+        .apply(
+            seller_documents::table
+                .filter(seller_documents::seller_id.eq(seller.id))
+                .select(DocumentRow::as_select())
+                .into_boxed(),
+            seller_documents::id,
+        )
+        .load(conn)
+        .await?;
     let items = rows
         .iter()
         .map(|r| document_view(public_id(&seller), r))
         .collect::<ApiResult<_>>()?;
-    Ok(Page::from_rows(items, limit, |d: &DocumentView| d.id))
+    Ok(keyset.page(items, |d: &DocumentView| d.id))
 }
 
 /// A document of a seller the principal may see, else 404.

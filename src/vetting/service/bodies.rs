@@ -9,8 +9,8 @@ use uuid::Uuid;
 use crate::auth::{OrganisationKind, Principal, Role};
 use crate::db::schema::{organisations, sellers, vetting_bodies};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::IdempotencyKey;
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Direction, Json, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 use crate::identifiers::CountryCode;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
 use crate::sellers::service::parse_stored_list;
@@ -333,14 +333,13 @@ pub(super) fn reasons_of(row: &VettingBodyRow) -> ApiResult<Vec<ReasonCode>> {
 pub async fn create_body(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    key: &IdempotencyKey,
-    path: &str,
-    fingerprint: &[u8; 32],
-    req: NewVettingBody,
+    key: &Idempotency,
+    req: Json<NewVettingBody>,
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Admin])?;
-    let body = parse_new_body(req)?;
-    let identity = RequestIdentity::post(principal.user_id, key, path, fingerprint);
+    let Json { value, fingerprint } = req;
+    let body = parse_new_body(value)?;
+    let identity = key.identity(principal.user_id, &fingerprint);
     idempotency::run(conn, identity, async |conn| {
         let row = insert_body(conn, &body).await?;
         let view = body_view(&row)?;
@@ -403,24 +402,22 @@ fn may_read_bodies(principal: &Principal) -> ApiResult<()> {
 pub async fn list_bodies(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    page: &crate::http::PageParams,
+    page: &PageParams,
 ) -> ApiResult<VettingBodyPage> {
     may_read_bodies(principal)?;
-    let limit = page.limit()?;
-    let mut query = vetting_bodies::table
-        .select(VettingBodyRow::as_select())
-        .order(vetting_bodies::id.asc())
-        .limit(limit + 1)
-        .into_boxed();
+    let keyset = page.keyset(Direction::OldestFirst)?;
+    let mut query = keyset.apply(
+        vetting_bodies::table
+            .select(VettingBodyRow::as_select())
+            .into_boxed(),
+        vetting_bodies::id,
+    );
     if principal.role == Role::VettingOfficer {
         query = query.filter(vetting_bodies::id.eq(principal.organisation_id));
     }
-    if let Some(after) = page.cursor()? {
-        query = query.filter(vetting_bodies::id.gt(after));
-    }
     let rows: Vec<VettingBodyRow> = query.load(conn).await?;
     let items = rows.iter().map(body_view).collect::<ApiResult<Vec<_>>>()?;
-    let page = crate::http::Page::from_rows(items, limit, |b| b.id);
+    let page = keyset.page(items, |b| b.id);
     Ok(VettingBodyPage {
         items: page.items,
         next_cursor: page.next_cursor,

@@ -1,6 +1,9 @@
 //! Approval expiry: the sweep that moves lapsed approvals to `expired` and assigns waiting
 //! applications, run hourly in the background or by an admin on demand.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -8,7 +11,9 @@ use uuid::Uuid;
 
 use super::assignment::assign_waiting;
 use super::transition::{finish, set_status};
+use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::background::{Periodic, Stopped};
 use crate::db::schema::sellers;
 use crate::error::ApiResult;
 use crate::sellers::api::{SellerStatus, Vocabulary};
@@ -83,25 +88,26 @@ pub async fn expire_now(
     })
 }
 
-/// At start-up and hourly, until the server stops: expire lapsed approvals, assign waiting
-/// applications.
-pub async fn run_expiry(state: std::sync::Arc<crate::AppState>) {
-    loop {
-        match state.stores.platform().await {
-            Ok(mut conn) => {
-                match expire_due(&mut conn).await {
-                    Ok(n) if n > 0 => tracing::info!(expired = n, "approvals expired"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "approval expiry failed"),
-                }
-                match assign_waiting(&mut conn).await {
-                    Ok(n) if n > 0 => tracing::info!(assigned = n, "waiting applications assigned"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "assigning waiting applications failed"),
-                }
+/// At start-up and hourly, until the server stops: expire lapsed approvals, then assign waiting
+/// applications (also when the expiry failed); a failed run is logged by `Periodic`.
+pub async fn run_expiry(state: Arc<AppState>, stopped: Stopped) {
+    Periodic::new("approval expiry")
+        .every(Duration::from_secs(3600), stopped, || {
+            let state = state.clone();
+            async move {
+                let mut conn = state.stores.platform().await?;
+                let expired = expire_due(&mut conn).await.inspect(|&n| {
+                    if n > 0 {
+                        tracing::info!(expired = n, "approvals expired");
+                    }
+                });
+                let assigned = assign_waiting(&mut conn).await.inspect(|&n| {
+                    if n > 0 {
+                        tracing::info!(assigned = n, "waiting applications assigned");
+                    }
+                });
+                expired.and(assigned).map(drop)
             }
-            Err(e) => tracing::warn!(error = %e, "approval expiry: no database connection"),
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
+        })
+        .await
 }
