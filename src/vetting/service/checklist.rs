@@ -1,5 +1,5 @@
 //! The checklist of an application: which template items apply, what is missing for approval,
-//! reading it, ticking items, and the fresh checklist a submission starts.
+//! reading it, and ticking items.
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -9,13 +9,11 @@ use uuid::Uuid;
 use super::application::{Need, loaded_for};
 use super::bodies::template_of;
 use super::claims::ensure_holder;
-use super::transition::publish;
 use crate::auth::Principal;
 use crate::db::schema::vetting_checklist;
 use crate::error::{ApiError, ApiResult};
 use crate::sellers::api::{SellerStatus, Vocabulary};
-use crate::sellers::model::SellerRow;
-use crate::sellers::service::{Action, public_id, status_of};
+use crate::sellers::model::{SellerRow, public_id};
 use crate::vetting::api::*;
 use crate::vetting::model::ChecklistRow;
 
@@ -47,18 +45,6 @@ pub fn missing_mandatory(
         .collect()
 }
 
-/// After a submission (same transaction): a fresh checklist and the `seller.submitted` event.
-pub async fn on_submitted(
-    conn: &mut AsyncPgConnection,
-    row: &SellerRow,
-    from: SellerStatus,
-) -> ApiResult<()> {
-    diesel::delete(vetting_checklist::table.filter(vetting_checklist::seller_id.eq(row.id)))
-        .execute(conn)
-        .await?;
-    publish(conn, row, Action::Submit, from, &[], None).await
-}
-
 /// The checklist of a seller: every template item with its applicability and tick, and the
 /// mandatory items still missing.
 fn checklist_view(
@@ -67,7 +53,7 @@ fn checklist_view(
     ticks: &[ChecklistRow],
 ) -> Checklist {
     let msme = row.msme_category.is_some();
-    let enterprise_type = row.enterprise_type.as_deref();
+    let enterprise_type = row.enterprise_type.map(|e| e.as_str());
     let items = template
         .iter()
         .map(|it| {
@@ -153,7 +139,7 @@ pub async fn tick(
             return Err(ApiError::NotFound);
         }
         let now = Utc::now();
-        let status = status_of(&loaded.row)?;
+        let status = loaded.row.status;
         if status != SellerStatus::UnderReview {
             return Err(ApiError::Conflict(format!(
                 "the checklist is read-only while the application is {status}; it changes only \
