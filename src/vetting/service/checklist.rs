@@ -12,7 +12,7 @@ use super::claims::ensure_holder;
 use crate::auth::Principal;
 use crate::db::schema::vetting_checklist;
 use crate::error::{ApiError, ApiResult};
-use crate::sellers::api::{SellerStatus, Vocabulary};
+use crate::sellers::api::{EnterpriseType, SellerStatus};
 use crate::sellers::model::{SellerRow, public_id};
 use crate::vetting::api::*;
 use crate::vetting::model::ChecklistRow;
@@ -21,11 +21,15 @@ use crate::vetting::model::ChecklistRow;
 const MAX_TICK_NOTE: usize = 2000;
 
 /// Whether a template item applies to a seller of this enterprise type and MSME status.
-pub fn applies(item: &ChecklistItemTemplate, enterprise_type: Option<&str>, msme: bool) -> bool {
+pub fn applies(
+    item: &ChecklistItemTemplate,
+    enterprise_type: Option<EnterpriseType>,
+    msme: bool,
+) -> bool {
     let type_ok = match &item.applies_to {
         None => true,
         Some(types) if types.is_empty() => true,
-        Some(types) => enterprise_type.is_some_and(|t| types.iter().any(|x| x.as_str() == t)),
+        Some(types) => enterprise_type.is_some_and(|t| types.contains(&t)),
     };
     type_ok && (!item.msme_only || msme)
 }
@@ -33,7 +37,7 @@ pub fn applies(item: &ChecklistItemTemplate, enterprise_type: Option<&str>, msme
 /// Applicable mandatory items not ticked: what stands between the application and approval.
 pub fn missing_mandatory(
     template: &[ChecklistItemTemplate],
-    enterprise_type: Option<&str>,
+    enterprise_type: Option<EnterpriseType>,
     msme: bool,
     ticked: &[String],
 ) -> Vec<String> {
@@ -53,7 +57,7 @@ fn checklist_view(
     ticks: &[ChecklistRow],
 ) -> Checklist {
     let msme = row.msme_category.is_some();
-    let enterprise_type = row.enterprise_type.map(|e| e.as_str());
+    let enterprise_type = row.enterprise_type;
     let items = template
         .iter()
         .map(|it| {
@@ -190,26 +194,39 @@ mod tests {
             "address_proof",
             "manufacturing_evidence",
         ]);
-        assert!(missing_mandatory(&template, Some("manufacturer"), true, &all).is_empty());
+        assert!(
+            missing_mandatory(&template, Some(EnterpriseType::Manufacturer), true, &all).is_empty()
+        );
         assert_eq!(
-            missing_mandatory(&template, Some("manufacturer"), true, &all[..4]),
+            missing_mandatory(
+                &template,
+                Some(EnterpriseType::Manufacturer),
+                true,
+                &all[..4]
+            ),
             ["manufacturing_evidence"]
         );
         // A trader needs no manufacturing evidence; a non-MSME no Udyam check.
         assert!(
-            missing_mandatory(&template, Some("merchant_exporter"), true, &all[..4]).is_empty()
+            missing_mandatory(
+                &template,
+                Some(EnterpriseType::MerchantExporter),
+                true,
+                &all[..4]
+            )
+            .is_empty()
         );
         assert!(
             missing_mandatory(
                 &template,
-                Some("merchant_exporter"),
+                Some(EnterpriseType::MerchantExporter),
                 false,
                 &s(&["gstin_verified", "iec_verified", "address_proof"])
             )
             .is_empty()
         );
         assert_eq!(
-            missing_mandatory(&template, Some("manufacturer"), false, &[]),
+            missing_mandatory(&template, Some(EnterpriseType::Manufacturer), false, &[]),
             [
                 "gstin_verified",
                 "iec_verified",

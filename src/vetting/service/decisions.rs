@@ -15,7 +15,7 @@ use super::claims::ensure_holder;
 use crate::auth::Principal;
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
-use crate::sellers::api::{BadgeKind, SellerStatus, Vocabulary};
+use crate::sellers::api::{BadgeKind, MsmeCategory, SellerStatus};
 use crate::sellers::lifecycle::{self, Action, Actor, Transition, TransitionColumns, transition};
 use crate::sellers::model::{SellerRow, badge_of, public_id};
 use crate::vetting::api::*;
@@ -108,7 +108,7 @@ pub fn check_reasons(
 /// The badge an approval grants: verified MSME for sellers with an MSME category, verified
 /// exporter otherwise; valid for the body's validity period.
 pub fn badge_for(
-    msme_category: Option<&str>,
+    msme_category: Option<MsmeCategory>,
     now: DateTime<Utc>,
     validity_months: i32,
 ) -> ApiResult<(BadgeKind, DateTime<Utc>)> {
@@ -238,7 +238,7 @@ async fn approval_badge(
     let ticks = ticks_of(conn, row.id).await?;
     let missing = missing_mandatory(
         &template_of(body)?,
-        row.enterprise_type.map(|e| e.as_str()),
+        row.enterprise_type,
         row.msme_category.is_some(),
         &ticked_codes(&ticks),
     );
@@ -256,11 +256,7 @@ async fn approval_badge(
                 .collect(),
         ));
     }
-    badge_for(
-        row.msme_category.map(|m| m.as_str()),
-        now,
-        body.approval_validity_months,
-    )
+    badge_for(row.msme_category, now, body.approval_validity_months)
 }
 
 /// Suspends an approved seller or reinstates a suspended one: an officer of its body or an
@@ -362,7 +358,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let (kind, until) = badge_for(Some("small"), now, 12).unwrap();
+        let (kind, until) = badge_for(Some(MsmeCategory::Small), now, 12).unwrap();
         assert_eq!(kind, BadgeKind::VerifiedMsme);
         assert_eq!(until.to_rfc3339(), "2027-01-31T10:00:00+00:00");
         let (kind, until) = badge_for(None, now, 1).unwrap();

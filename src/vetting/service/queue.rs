@@ -30,8 +30,8 @@ pub fn priority_rank(priority_sectors: &[String], seller_sectors: &[String]) -> 
 }
 
 /// Manufacturers before traders and service exporters.
-pub fn kind_rank(enterprise_type: Option<&str>) -> i32 {
-    if enterprise_type == Some(EnterpriseType::Manufacturer.as_str()) {
+pub fn kind_rank(enterprise_type: Option<EnterpriseType>) -> i32 {
+    if enterprise_type == Some(EnterpriseType::Manufacturer) {
         0
     } else {
         1
@@ -346,19 +346,24 @@ mod tests {
     #[test]
     fn queue_order_is_priority_sector_then_manufacturer_then_oldest() {
         let priority = s(&["textiles", "handicrafts"]);
-        let key = |sectors: &[&str], kind: &str, at: i64, id: u128| QueueKey {
+        let key = |sectors: &[&str], kind: EnterpriseType, at: i64, id: u128| QueueKey {
             priority_rank: priority_rank(&priority, &s(sectors)),
             kind_rank: kind_rank(Some(kind)),
             submitted_at: t(at),
             id: Uuid::from_u128(id),
         };
         let mut keys = [
-            key(&["leather"], "manufacturer", 0, 1),
-            key(&["handicrafts"], "merchant_exporter", 5, 2),
-            key(&["handicrafts"], "manufacturer", 9, 3),
-            key(&["leather", "textiles"], "merchant_exporter", 7, 4),
-            key(&["textiles"], "merchant_exporter", 3, 5),
-            key(&["textiles"], "manufacturer", 8, 6),
+            key(&["leather"], EnterpriseType::Manufacturer, 0, 1),
+            key(&["handicrafts"], EnterpriseType::MerchantExporter, 5, 2),
+            key(&["handicrafts"], EnterpriseType::Manufacturer, 9, 3),
+            key(
+                &["leather", "textiles"],
+                EnterpriseType::MerchantExporter,
+                7,
+                4,
+            ),
+            key(&["textiles"], EnterpriseType::MerchantExporter, 3, 5),
+            key(&["textiles"], EnterpriseType::Manufacturer, 8, 6),
         ];
         keys.sort();
         let order: Vec<u128> = keys.iter().map(|k| k.id.as_u128()).collect();
