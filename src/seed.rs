@@ -17,7 +17,7 @@ use crate::identifiers::Gstin;
 use crate::sellers::api::{
     AddressInput, ContactInput, PayoutAccountRequest, ProfileRequest, SellerStatus,
 };
-use crate::sellers::service::{Action, Actor};
+use crate::sellers::lifecycle::{Action, Actor};
 use crate::sellers::storage::{self, UploadForm};
 use crate::vetting::api::{
     DecisionKind, DecisionRequest, NewVettingBody, StatusChangeRequest, TickRequest,
@@ -507,7 +507,7 @@ async fn seed_seller(
     }
     put_payout_account(stores, &seller, d).await?;
     upload_documents(config, conn, &seller, d).await?;
-    sellers::service::submit(conn, &seller, &actor, &IfMatch::Absent)
+    vetting::service::submit(conn, &seller, &actor, &IfMatch::Absent)
         .await
         .map_err(err("submit"))?;
     if d.target == SellerStatus::Submitted {

@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use principal::Principal;
+/// Email syntax, shared with the seller profile's contacts.
+pub use service::parse_email;
 
 /// The fixed id of the platform operator's organisation (created by the first migration).
 pub const PLATFORM_ORGANISATION_ID: Uuid = Uuid::from_u128(0x00000000_0000_7000_8000_000000000001);

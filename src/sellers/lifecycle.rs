@@ -1,8 +1,18 @@
-//! The seller lifecycle as pure rules: the actions that move a profile between statuses, which
-//! moves are allowed, why a move is refused, and in which statuses the seller may edit.
+//! The seller lifecycle: the actions that move a profile between statuses, which moves are
+//! allowed, why a move is refused, in which statuses the seller may edit — and `record`, the one
+//! function that makes a move: the seller row, its audit entry and its `seller.*` webhook event,
+//! all in the caller's transaction. Every status change of every use case goes through it.
 
-use super::api::{AuditAction, SellerStatus, Vocabulary};
-use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::api::{AuditAction, BadgeKind, SellerStatus, Vocabulary};
+use super::model::{AuditRow, SellerRow, badge_of, public_id};
+use crate::auth::Principal;
+use crate::db::schema::{seller_audit_log, sellers};
+use crate::error::{ApiError, ApiResult};
 
 /// Something that moves a seller profile through its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +140,193 @@ pub fn is_editable(status: SellerStatus) -> bool {
         status,
         SellerStatus::Draft | SellerStatus::ChangesRequested | SellerStatus::Expired
     )
+}
+
+/// Who made a change, for the audit log.
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub role: &'static str,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// Background work such as expiry.
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            role: "system",
+            request_id: None,
+        }
+    }
+
+    pub fn new(principal: &Principal, request_id: String) -> Self {
+        Actor {
+            user_id: Some(principal.user_id),
+            role: principal.role.as_str(),
+            request_id: Some(request_id),
+        }
+    }
+}
+
+/// The columns a move sets besides the status, the version and `updated_at`, as the use case
+/// needs them; `None` leaves a column as it is (`Some(None)` clears a lease column).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = sellers)]
+pub struct TransitionColumns {
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub vetting_body_id: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<Option<Uuid>>,
+    pub claim_expires_at: Option<Option<DateTime<Utc>>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub badge_kind: Option<BadgeKind>,
+    pub badge_issued_by: Option<Uuid>,
+    pub badge_issued_at: Option<DateTime<Utc>>,
+    pub badge_valid_until: Option<DateTime<Utc>>,
+}
+
+/// One move through the lifecycle: the action, who made it, why (reason codes and a note, for
+/// the audit entry and the event) and what else the seller row gets.
+pub struct Transition<'a> {
+    pub action: Action,
+    pub actor: &'a Actor,
+    pub reason_codes: &'a [String],
+    pub note: Option<&'a str>,
+    pub columns: TransitionColumns,
+}
+
+impl<'a> Transition<'a> {
+    /// A move with no reasons and no other columns.
+    pub fn new(action: Action, actor: &'a Actor) -> Self {
+        Transition {
+            action,
+            actor,
+            reason_codes: &[],
+            note: None,
+            columns: TransitionColumns::default(),
+        }
+    }
+}
+
+/// Makes a move in the caller's transaction, from the seller row `current` (read under lock):
+/// refused (409) unless the lifecycle allows it; else the row gets the new status, a new
+/// version and the move's columns, the audit log an entry and the outbox the seller's event.
+/// Returns the updated row.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    current: &SellerRow,
+    t: Transition<'_>,
+) -> ApiResult<SellerRow> {
+    let from = current.status;
+    let to = transition(from, t.action)?;
+    let row: SellerRow = diesel::update(sellers::table.find(current.id))
+        .set((
+            sellers::status.eq(to),
+            sellers::version.eq(sellers::version + 1),
+            sellers::updated_at.eq(Utc::now()),
+            &t.columns,
+        ))
+        .returning(SellerRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let entry = Entry {
+        action: t.action.audit_action(),
+        from: Some(from),
+        reason_codes: t.reason_codes,
+        note: t.note,
+    };
+    write_audit(conn, &row, t.actor, entry).await?;
+    if let Some(event) = event_type(t.action) {
+        let payload = event_payload(&row, from, t.reason_codes, t.note);
+        crate::webhooks::publish(conn, row.organisation_id, event, payload).await?;
+    }
+    tracing::info!(seller = %row.id, action = %t.action.audit_action(), %from, %to, "seller transition");
+    Ok(row)
+}
+
+/// The lifecycle starts: a new profile is a draft (its `create` audit entry, in the caller's
+/// transaction; no event).
+pub async fn record_created(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+    actor: &Actor,
+) -> ApiResult<()> {
+    let entry = Entry {
+        action: AuditAction::Create,
+        from: None,
+        reason_codes: &[],
+        note: None,
+    };
+    write_audit(conn, row, actor, entry).await
+}
+
+/// What an audit entry says besides who acted and the status the row now has.
+struct Entry<'a> {
+    action: AuditAction,
+    from: Option<SellerStatus>,
+    reason_codes: &'a [String],
+    note: Option<&'a str>,
+}
+
+/// One audit-log entry for `row` (after the change), in the caller's transaction.
+async fn write_audit(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+    actor: &Actor,
+    entry: Entry<'_>,
+) -> ApiResult<()> {
+    diesel::insert_into(seller_audit_log::table)
+        .values(&AuditRow {
+            id: Uuid::now_v7(),
+            seller_id: row.id,
+            actor_user_id: actor.user_id,
+            actor_role: actor.role.to_owned(),
+            at: Utc::now(),
+            action: entry.action,
+            from_status: entry.from,
+            to_status: row.status,
+            reason_codes: entry.reason_codes.to_vec(),
+            note: entry.note.map(str::to_owned),
+            request_id: actor.request_id.clone(),
+            home_jurisdiction: row.home_jurisdiction.clone(),
+        })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The webhook event of an action; starting a review publishes none.
+fn event_type(action: Action) -> Option<&'static str> {
+    match action {
+        Action::Submit => Some("seller.submitted"),
+        Action::RequestChanges => Some("seller.changes_requested"),
+        Action::Approve => Some("seller.approved"),
+        Action::Reject => Some("seller.rejected"),
+        Action::Suspend => Some("seller.suspended"),
+        Action::Reinstate => Some("seller.reinstated"),
+        Action::Expire => Some("seller.expired"),
+        Action::StartReview => None,
+    }
+}
+
+/// The payload of a seller event: the seller after the change, where it came from and why.
+fn event_payload(
+    row: &SellerRow,
+    from: SellerStatus,
+    reason_codes: &[String],
+    note: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "seller_id": public_id(row),
+        "organisation_id": row.organisation_id,
+        "vetting_body_id": row.vetting_body_id,
+        "from_status": from,
+        "status": row.status,
+        "reason_codes": reason_codes,
+        "note": note,
+        "badge": badge_of(row),
+        "valid_until": row.valid_until,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Sellers: the business profile of a seller organisation with parsed Indian identifiers,
-//! evidence documents, the localised payout account, the lifecycle up to submission, the
-//! append-only audit log, and the public profile storefronts show.
+//! evidence documents, the localised payout account, readiness for vetting, the lifecycle
+//! (`lifecycle`: statuses, moves, and recording them), the append-only audit log, and the public
+//! profile storefronts show.
+//!
+//! Other domains use `api`, `model`, `lifecycle` and the names exported here — never `service`.
 
 pub mod api;
 pub mod lifecycle;
@@ -8,3 +11,7 @@ pub mod model;
 pub mod routes;
 pub mod service;
 pub mod storage;
+
+/// What vetting needs of a seller: who may see it, finding it by either id, whether it may be
+/// submitted now, and its private view.
+pub use service::{NamedSeller, can_view, named, profile_view, submittable};

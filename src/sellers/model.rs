@@ -5,6 +5,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{payout_accounts, seller_audit_log, seller_documents, sellers};
+use crate::sellers::api::{
+    AuditAction, Badge, BadgeKind, EnterpriseType, EvidenceKind, MsmeCategory, PublicIdentifier,
+    Sector, SellerStatus,
+};
 
 /// Declares a struct of `sellers` columns that ends in the profile columns a seller sets, so
 /// the full row and `ProfileColumns` name and type them in one place. Rows are loaded through
@@ -16,9 +20,9 @@ macro_rules! with_profile_columns {
             $($field)*
             pub legal_name: Option<String>,
             pub trading_name: Option<String>,
-            pub enterprise_type: Option<String>,
-            pub sectors: Vec<String>,
-            pub msme_category: Option<String>,
+            pub enterprise_type: Option<EnterpriseType>,
+            pub sectors: Vec<Sector>,
+            pub msme_category: Option<MsmeCategory>,
             pub year_established: Option<i32>,
             pub employees: Option<i32>,
             pub address_line1: Option<String>,
@@ -33,7 +37,7 @@ macro_rules! with_profile_columns {
             pub pan: Option<String>,
             pub iec: Option<String>,
             pub udyam_number: Option<String>,
-            pub public_identifiers: Vec<String>,
+            pub public_identifiers: Vec<PublicIdentifier>,
         }
     };
 }
@@ -45,7 +49,7 @@ with_profile_columns! {
     pub struct SellerRow {
         pub id: Uuid,
         pub organisation_id: Uuid,
-        pub status: String,
+        pub status: SellerStatus,
         pub version: i32,
         pub payout_account_ref: Option<Uuid>,
         pub payout_last4: Option<String>,
@@ -55,13 +59,33 @@ with_profile_columns! {
         pub submitted_at: Option<DateTime<Utc>>,
         pub decided_at: Option<DateTime<Utc>>,
         pub valid_until: Option<DateTime<Utc>>,
-        pub badge_kind: Option<String>,
+        pub badge_kind: Option<BadgeKind>,
         pub badge_issued_by: Option<Uuid>,
         pub badge_issued_at: Option<DateTime<Utc>>,
         pub badge_valid_until: Option<DateTime<Utc>>,
         pub home_jurisdiction: String,
         pub created_at: DateTime<Utc>,
         pub updated_at: DateTime<Utc>,
+    }
+}
+
+/// The one id that names a seller everywhere in the API: its organisation's id (what estimates,
+/// webhooks and the seller's own token carry). Profiles created since are stored under that id
+/// too; a route given an older profile's row id still finds it (`named`).
+pub fn public_id(row: &SellerRow) -> Uuid {
+    row.organisation_id
+}
+
+/// The badge on the row, when an approval granted one (it may have lapsed since).
+pub fn badge_of(row: &SellerRow) -> Option<Badge> {
+    match (row.badge_kind, row.badge_issued_by, row.badge_issued_at) {
+        (Some(kind), Some(issued_by), Some(issued_at)) => Some(Badge {
+            kind,
+            issued_by,
+            issued_at,
+            valid_until: row.badge_valid_until,
+        }),
+        _ => None,
     }
 }
 
@@ -79,7 +103,7 @@ with_profile_columns! {
 pub struct NewSeller {
     pub id: Uuid,
     pub organisation_id: Uuid,
-    pub status: String,
+    pub status: SellerStatus,
     pub version: i32,
     #[diesel(embed)]
     pub profile: ProfileColumns,
@@ -93,7 +117,7 @@ pub struct NewSeller {
 pub struct DocumentRow {
     pub id: Uuid,
     pub seller_id: Uuid,
-    pub kind: String,
+    pub kind: EvidenceKind,
     pub media_type: String,
     pub original_filename: String,
     pub size_bytes: i64,
@@ -112,9 +136,9 @@ pub struct AuditRow {
     pub actor_user_id: Option<Uuid>,
     pub actor_role: String,
     pub at: DateTime<Utc>,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub action: AuditAction,
+    pub from_status: Option<SellerStatus>,
+    pub to_status: SellerStatus,
     pub reason_codes: Vec<String>,
     pub note: Option<String>,
     pub request_id: Option<String>,

@@ -17,6 +17,7 @@ use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenEr
 use crate::http::{IfMatch, Json, Page, PageParams, etag};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
+use crate::sellers::lifecycle::Actor;
 
 /// The path of a seller.
 #[derive(Deserialize, IntoParams)]
@@ -42,7 +43,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_own_profile)
         .service(put_payout_account)
         .service(upload_document)
-        .service(submit)
         .service(get_profile)
         .service(public_profile)
         .service(list_documents)
@@ -90,7 +90,7 @@ async fn put_profile(
     body: Json<ProfileRequest>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    let actor = service::Actor::new(&principal, request_id.0);
+    let actor = Actor::new(&principal, request_id.0);
     let (profile, created) =
         service::put_profile(&mut conn, &principal, &actor, &if_match, body.into_inner()).await?;
     if created {
@@ -206,40 +206,6 @@ async fn upload_document(
     let (created, replayed) =
         service::store_document(&mut conn, data_dir, &principal, &seller, upload, &key).await?;
     Ok(created.into_response(replayed))
-}
-
-/// Submit the calling seller's profile for vetting.
-///
-/// Only from `draft` or `changes_requested` (else 409), and only when complete: one 422 lists
-/// every missing field (`documents.<kind>` for missing evidence). Recorded in the audit log and
-/// published as `seller.submitted`. The application goes to the vetting body already working
-/// it, else to the body of the seller's jurisdiction whose priority sectors overlap the seller's
-/// most (the oldest on a tie); while no body serves the jurisdiction it waits unassigned and is
-/// assigned when one is created. A resubmission starts the checklist afresh.
-#[utoipa::path(
-    tag = "sellers",
-    security(("bearer" = [])),
-    params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
-    responses(
-        AuthErrors,
-        (status = 200, description = "Submitted", body = SellerProfile, headers(("ETag" = String))),
-        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No profile yet, or not in a status that can be submitted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Incomplete: every missing field is listed", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/sellers/me/submit")]
-async fn submit(
-    state: web::Data<AppState>,
-    principal: Principal,
-    request_id: RequestId,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    let mut conn = state.stores.platform().await?;
-    let actor = service::Actor::new(&principal, request_id.0);
-    let profile = service::submit(&mut conn, &principal, &actor, &if_match).await?;
-    Ok(with_etag(StatusCode::OK, &profile))
 }
 
 /// A seller's full profile: for the seller itself, admins, auditors and officers of its

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{vetting_bodies, vetting_checklist};
+use crate::sellers::api::Sector;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = vetting_bodies, check_for_backend(diesel::pg::Pg))]
@@ -12,7 +13,7 @@ pub struct VettingBodyRow {
     pub id: Uuid,
     pub name: String,
     pub jurisdiction: String,
-    pub priority_sectors: Vec<String>,
+    pub priority_sectors: Vec<Sector>,
     pub approval_validity_months: i32,
     pub sla_hours: i32,
     pub checklist: serde_json::Value,

@@ -1,5 +1,7 @@
-//! Thin handlers for `/v1/vetting-bodies`, `/v1/admin/vetting-bodies`, `/v1/vetting/*`.
+//! Thin handlers for `/v1/sellers/me/submit` (the intake; tagged with the seller routes),
+//! `/v1/vetting-bodies`, `/v1/admin/vetting-bodies`, `/v1/vetting/*`.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,10 +12,11 @@ use super::service;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
-use crate::http::{Json, PageParams};
+use crate::http::{IfMatch, Json, PageParams, etag};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
-use crate::sellers::service::{Action, Actor};
+use crate::sellers::api::SellerProfile;
+use crate::sellers::lifecycle::{Action, Actor};
 
 /// The path of an application: the seller it is about.
 #[derive(Deserialize, IntoParams)]
@@ -33,7 +36,8 @@ struct ChecklistItemPath {
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_body)
+    cfg.service(submit)
+        .service(create_body)
         .service(expire_due)
         .service(list_bodies)
         .service(get_body)
@@ -46,6 +50,42 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(decide)
         .service(suspend)
         .service(reinstate);
+}
+
+/// Submit the calling seller's profile for vetting.
+///
+/// Only from `draft` or `changes_requested` (else 409), and only when complete: one 422 lists
+/// every missing field (`documents.<kind>` for missing evidence). Recorded in the audit log and
+/// published as `seller.submitted`. The application goes to the vetting body already working
+/// it, else to the body of the seller's jurisdiction whose priority sectors overlap the seller's
+/// most (the oldest on a tie); while no body serves the jurisdiction it waits unassigned and is
+/// assigned when one is created. A resubmission starts the checklist afresh.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "ETag of the profile; optional")),
+    responses(
+        AuthErrors,
+        (status = 200, description = "Submitted", body = SellerProfile, headers(("ETag" = String))),
+        (status = 403, description = "Not a seller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No profile yet, or not in a status that can be submitted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Incomplete: every missing field is listed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sellers/me/submit")]
+async fn submit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let actor = Actor::new(&principal, request_id.0);
+    let profile = service::submit(&mut conn, &principal, &actor, &if_match).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(profile.version)))
+        .json(profile))
 }
 
 /// Create a vetting body and its organisation. Admins only.

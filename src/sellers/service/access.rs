@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::views::status_of;
 use crate::auth::{Principal, Role};
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult};
@@ -34,13 +33,6 @@ fn visible(principal: &Principal, row: &SellerRow) -> ApiResult<()> {
     } else {
         Err(ApiError::NotFound)
     }
-}
-
-/// The one id that names a seller everywhere in the API: its organisation's id (what estimates,
-/// webhooks and the seller's own token carry). Profiles created since are stored under that id
-/// too; a route given an older profile's row id still finds it (`named`).
-pub fn public_id(row: &SellerRow) -> Uuid {
-    row.organisation_id
 }
 
 /// `sellers` filtered to one seller by either of its ids.
@@ -112,7 +104,7 @@ pub async fn editable_own_seller(
     let seller = own_seller(conn, principal, false)
         .await?
         .ok_or_else(no_profile_yet)?;
-    ensure_editable(status_of(&seller)?)?;
+    ensure_editable(seller.status)?;
     Ok(seller)
 }
 

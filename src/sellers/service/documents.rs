@@ -9,16 +9,16 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::access::{ensure_editable, public_id, visible_seller};
+use super::access::{ensure_editable, visible_seller};
 use super::validation::check_vocab;
-use super::views::{document_view, status_of};
+use super::views::document_view;
 use crate::auth::Principal;
 use crate::db::schema::{seller_documents, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{Direction, Page, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
 use crate::sellers::api::{DocumentView, EvidenceKind, Vocabulary};
-use crate::sellers::model::{DocumentRow, SellerRow};
+use crate::sellers::model::{DocumentRow, SellerRow, public_id};
 use crate::sellers::storage::{self, DocumentKind, UploadForm, UploadedFile};
 
 /// A document upload that passed every check, still in the temporary directory.
@@ -159,7 +159,7 @@ pub async fn store_document(
     let row = DocumentRow {
         id,
         seller_id: seller.id,
-        kind: upload.kind.as_str().to_owned(),
+        kind: upload.kind,
         media_type: upload.media.mime().to_owned(),
         original_filename: upload.filename,
         size_bytes: i64::try_from(upload.file.size).map_err(ApiError::internal)?,
@@ -179,7 +179,7 @@ pub async fn store_document(
             .for_update()
             .first(conn)
             .await?;
-        ensure_editable(status_of(&current)?)?;
+        ensure_editable(current.status)?;
         let stored: DocumentRow = diesel::insert_into(seller_documents::table)
             .values(&row)
             .returning(DocumentRow::as_returning())

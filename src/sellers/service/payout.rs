@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::access::{ensure_editable, no_profile_yet, own_seller};
 use super::validation::{check_id, check_text};
-use super::views::status_of;
 use crate::auth::{Principal, Role};
 use crate::db::schema::{payout_accounts, sellers};
 use crate::db::{PgPool, Stores};
@@ -74,7 +73,7 @@ pub async fn put_payout_account(
         .await?
         .ok_or_else(no_profile_yet)?;
     if_match.check_if_present(&etag(seller.version))?;
-    ensure_editable(status_of(&seller)?)?;
+    ensure_editable(seller.status)?;
     let local_pool = in_country_store(stores, &seller.home_jurisdiction)?;
     let summary = insert_payout_row(local_pool, &seller, account).await?;
     let linked =
@@ -149,7 +148,7 @@ async fn link_payout_account(
                 .first(conn)
                 .await?;
             if_match.check_if_present(&etag(current.version))?;
-            ensure_editable(status_of(&current)?)?;
+            ensure_editable(current.status)?;
             diesel::update(sellers::table.find(seller.id))
                 .set((
                     sellers::payout_account_ref.eq(summary.reference),

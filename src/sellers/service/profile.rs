@@ -7,16 +7,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, own_seller, seller_by_id, visible_seller};
-use super::audit::{Actor, append_audit};
 use super::validation::{check_id, check_text, check_vocab, check_vocab_list};
-use super::views::{profile_view, public_view, status_of};
-use crate::auth::service::parse_email;
-use crate::auth::{Principal, Role};
+use super::views::{profile_view, public_view};
+use crate::auth::{Principal, Role, parse_email};
 use crate::db::schema::{organisations, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{IfMatch, etag};
 use crate::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, UdyamNumber};
 use crate::sellers::api::*;
+use crate::sellers::lifecycle::{Actor, record_created};
 use crate::sellers::model::{NewSeller, ProfileColumns, SellerRow};
 
 pub const MAX_CONTACTS: usize = 10;
@@ -59,13 +58,9 @@ pub fn parse_profile(
     Ok(ProfileColumns {
         legal_name: business.legal_name,
         trading_name: business.trading_name,
-        enterprise_type: business.enterprise_type.map(|e| e.as_str().to_owned()),
-        sectors: business
-            .sectors
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        msme_category: business.msme_category.map(|m| m.as_str().to_owned()),
+        enterprise_type: business.enterprise_type,
+        sectors: business.sectors,
+        msme_category: business.msme_category,
         year_established: req.year_established,
         employees: req.employees,
         address_line1: address.line1,
@@ -80,7 +75,7 @@ pub fn parse_profile(
         pan: ids.pan.map(String::from),
         iec: ids.iec.map(String::from),
         udyam_number: ids.udyam.map(String::from),
-        public_identifiers: ids.public.iter().map(|p| p.as_str().to_owned()).collect(),
+        public_identifiers: ids.public,
     })
 }
 
@@ -348,7 +343,7 @@ pub async fn put_profile(
                     // One id per seller: the profile is stored under its organisation's id.
                     id: principal.organisation_id,
                     organisation_id: principal.organisation_id,
-                    status: SellerStatus::Draft.as_str().to_owned(),
+                    status: SellerStatus::Draft,
                     version: 1,
                     profile: columns,
                     home_jurisdiction,
@@ -358,19 +353,11 @@ pub async fn put_profile(
                 .returning(SellerRow::as_returning())
                 .get_result(conn)
                 .await?;
-            append_audit(
-                conn,
-                &row,
-                actor,
-                AuditAction::Create,
-                None,
-                SellerStatus::Draft,
-            )
-            .await?;
+            record_created(conn, &row, actor).await?;
             return Ok((profile_view(&row)?, true));
         };
         if_match.require(&etag(current.version))?;
-        ensure_editable(status_of(&current)?)?;
+        ensure_editable(current.status)?;
         let row: SellerRow = diesel::update(sellers::table.find(current.id))
             .set((
                 &columns,
@@ -434,8 +421,8 @@ mod tests {
             c.legal_name.as_deref(),
             Some("Tiruppur Knitwear Exports Private Limited")
         );
-        assert_eq!(c.enterprise_type.as_deref(), Some("manufacturer"));
-        assert_eq!(c.sectors, ["textiles", "leather"]);
+        assert_eq!(c.enterprise_type, Some(EnterpriseType::Manufacturer));
+        assert_eq!(c.sectors, [Sector::Textiles, Sector::Leather]);
         assert_eq!(c.address_state.as_deref(), Some("TN"));
         assert_eq!(c.address_postal_code.as_deref(), Some("641601"));
         assert_eq!(c.export_markets, ["AE", "KE"]);
@@ -444,7 +431,7 @@ mod tests {
         assert_eq!(c.udyam_number.as_deref(), Some("UDYAM-TN-29-0012345"));
         assert_eq!(c.contacts[0]["email"], "exports@tiruppur.example");
         assert_eq!(c.contacts[0]["phone"], "+919876543210");
-        assert_eq!(c.public_identifiers, ["gstin"]);
+        assert_eq!(c.public_identifiers, [PublicIdentifier::Gstin]);
     }
 
     #[test]

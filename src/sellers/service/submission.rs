@@ -1,17 +1,15 @@
-//! Submitting a profile for vetting: what a profile still lacks, and the submission itself.
+//! Readiness for submission: what a profile still lacks, and the profile that may be submitted
+//! now (vetting's intake submits it).
 
-use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::access::{no_profile_yet, own_seller};
-use super::audit::{Actor, append_audit};
-use super::views::{profile_view, status_of};
-use crate::auth::{Principal, Role};
-use crate::db::schema::{seller_documents, sellers};
+use crate::auth::Principal;
+use crate::db::schema::seller_documents;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{IfMatch, etag};
-use crate::sellers::api::{EnterpriseType, EvidenceKind, SellerProfile, Vocabulary};
+use crate::sellers::api::{EnterpriseType, EvidenceKind};
 use crate::sellers::lifecycle::{Action, transition};
 use crate::sellers::model::SellerRow;
 
@@ -54,7 +52,7 @@ pub fn missing_for_submission(s: &SellerRow, documents: &[EvidenceKind]) -> Vec<
         has(EvidenceKind::GstinCertificate),
     );
     need("documents.address_proof", has(EvidenceKind::AddressProof));
-    let manufacturer = s.enterprise_type.as_deref() == Some(EnterpriseType::Manufacturer.as_str());
+    let manufacturer = s.enterprise_type == Some(EnterpriseType::Manufacturer);
     need(
         "documents.manufacturing_evidence",
         !manufacturer || has(EvidenceKind::ManufacturingEvidence),
@@ -71,63 +69,31 @@ pub fn missing_for_submission(s: &SellerRow, documents: &[EvidenceKind]) -> Vec<
         .collect()
 }
 
-/// Submits the caller's profile: only from draft or changes_requested, only when complete
-/// (one 422 lists everything missing). The audit entry is written in the same transaction.
-pub async fn submit(
+/// The caller's profile, locked in the caller's transaction, once it may be submitted: it
+/// exists (else 409), matches `If-Match` when one is given (else 412), its status allows a
+/// submission (else 409) and nothing is missing (one 422 lists everything). Vetting's intake
+/// makes the submission itself.
+pub async fn submittable(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    actor: &Actor,
     if_match: &IfMatch,
-) -> ApiResult<SellerProfile> {
-    principal.require(&[Role::Seller])?;
-    conn.transaction(async |conn| {
-        let current = own_seller(conn, principal, true)
-            .await?
-            .ok_or_else(no_profile_yet)?;
-        if_match.check_if_present(&etag(current.version))?;
-        let from = status_of(&current)?;
-        let to = transition(from, Action::Submit)?;
-        let kinds: Vec<String> = seller_documents::table
-            .filter(seller_documents::seller_id.eq(current.id))
-            .select(seller_documents::kind)
-            .distinct()
-            .load(conn)
-            .await?;
-        let kinds: Vec<EvidenceKind> = kinds
-            .iter()
-            .filter_map(|k| EvidenceKind::parse(k))
-            .collect();
-        let missing = missing_for_submission(&current, &kinds);
-        if !missing.is_empty() {
-            return Err(ApiError::Validation(missing));
-        }
-        let now = Utc::now();
-        // The vetting body of the seller's jurisdiction; none yet: it waits unassigned.
-        let body = crate::vetting::service::body_for_submission(conn, &current).await?;
-        let row: SellerRow = diesel::update(sellers::table.find(current.id))
-            .set((
-                sellers::status.eq(to.as_str()),
-                sellers::submitted_at.eq(now),
-                sellers::vetting_body_id.eq(body),
-                sellers::version.eq(current.version + 1),
-                sellers::updated_at.eq(now),
-            ))
-            .returning(SellerRow::as_returning())
-            .get_result(conn)
-            .await?;
-        append_audit(
-            conn,
-            &row,
-            actor,
-            Action::Submit.audit_action(),
-            Some(from),
-            to,
-        )
+) -> ApiResult<SellerRow> {
+    let current = own_seller(conn, principal, true)
+        .await?
+        .ok_or_else(no_profile_yet)?;
+    if_match.check_if_present(&etag(current.version))?;
+    transition(current.status, Action::Submit)?;
+    let kinds: Vec<EvidenceKind> = seller_documents::table
+        .filter(seller_documents::seller_id.eq(current.id))
+        .select(seller_documents::kind)
+        .distinct()
+        .load(conn)
         .await?;
-        crate::vetting::service::on_submitted(conn, &row, from).await?;
-        profile_view(&row)
-    })
-    .await
+    let missing = missing_for_submission(&current, &kinds);
+    if !missing.is_empty() {
+        return Err(ApiError::Validation(missing));
+    }
+    Ok(current)
 }
 
 #[cfg(test)]
@@ -191,7 +157,7 @@ mod tests {
             ["documents.manufacturing_evidence"]
         );
         let mut merchant = complete.clone();
-        merchant.enterprise_type = Some("merchant_exporter".into());
+        merchant.enterprise_type = Some(EnterpriseType::MerchantExporter);
         assert!(missing(&merchant, &all[..2]).is_empty());
         let mut no_udyam = complete.clone();
         no_udyam.udyam_number = None;

@@ -5,7 +5,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::identifiers::Gstin;
-use crate::sellers::api::{AddressInput, ContactInput, ProfileRequest};
+use crate::sellers::api::{AddressInput, ContactInput, ProfileRequest, SellerStatus};
 use crate::sellers::model::{ProfileColumns, SellerRow};
 
 pub const YEAR: i32 = 2026;
@@ -50,7 +50,7 @@ pub fn row(columns: ProfileColumns) -> SellerRow {
     SellerRow {
         id: Uuid::now_v7(),
         organisation_id: Uuid::now_v7(),
-        status: "draft".into(),
+        status: SellerStatus::Draft,
         version: 1,
         legal_name: columns.legal_name,
         trading_name: columns.trading_name,

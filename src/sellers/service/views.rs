@@ -1,58 +1,22 @@
 //! The API views built from stored rows — the private profile, the public storefront profile,
-//! document metadata and audit entries — and reading stored vocabulary back.
+//! document metadata and audit entries.
 
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::access::public_id;
 use crate::error::{ApiError, ApiResult};
 use crate::identifiers::IndianState;
 use crate::sellers::api::*;
 use crate::sellers::lifecycle::is_editable;
-use crate::sellers::model::{AuditRow, DocumentRow, SellerRow};
-
-pub(crate) fn parse_stored<T: Vocabulary>(column: &str, value: &str) -> ApiResult<T> {
-    T::parse(value)
-        .ok_or_else(|| ApiError::internal(format!("unknown {column} {value:?} in the database")))
-}
-
-pub(crate) fn parse_stored_opt<T: Vocabulary>(
-    column: &str,
-    value: Option<&str>,
-) -> ApiResult<Option<T>> {
-    value.map(|v| parse_stored(column, v)).transpose()
-}
-
-pub(crate) fn parse_stored_list<T: Vocabulary>(
-    column: &str,
-    values: &[String],
-) -> ApiResult<Vec<T>> {
-    values.iter().map(|v| parse_stored(column, v)).collect()
-}
-
-pub fn status_of(row: &SellerRow) -> ApiResult<SellerStatus> {
-    parse_stored("status", &row.status)
-}
+use crate::sellers::model::{AuditRow, DocumentRow, SellerRow, badge_of, public_id};
 
 fn state_name(code: Option<&str>) -> Option<String> {
     code.and_then(IndianState::from_code)
         .map(|s| s.name().to_owned())
 }
 
-pub(crate) fn badge_of(row: &SellerRow) -> ApiResult<Option<Badge>> {
-    match (&row.badge_kind, row.badge_issued_by, row.badge_issued_at) {
-        (Some(kind), Some(issued_by), Some(issued_at)) => Ok(Some(Badge {
-            kind: parse_stored("badge_kind", kind)?,
-            issued_by,
-            issued_at,
-            valid_until: row.badge_valid_until,
-        })),
-        _ => Ok(None),
-    }
-}
-
 pub fn profile_view(row: &SellerRow) -> ApiResult<SellerProfile> {
-    let status = status_of(row)?;
+    let status = row.status;
     let address_present = [
         &row.address_line1,
         &row.address_line2,
@@ -81,9 +45,9 @@ pub fn profile_view(row: &SellerRow) -> ApiResult<SellerProfile> {
         version: row.version,
         legal_name: row.legal_name.clone(),
         trading_name: row.trading_name.clone(),
-        enterprise_type: parse_stored_opt("enterprise_type", row.enterprise_type.as_deref())?,
-        sectors: parse_stored_list("sector", &row.sectors)?,
-        msme_category: parse_stored_opt("msme_category", row.msme_category.as_deref())?,
+        enterprise_type: row.enterprise_type,
+        sectors: row.sectors.clone(),
+        msme_category: row.msme_category,
         year_established: row.year_established,
         employees: row.employees,
         registered_address: address_present.then(|| Address {
@@ -101,13 +65,13 @@ pub fn profile_view(row: &SellerRow) -> ApiResult<SellerProfile> {
         pan: row.pan.clone(),
         iec: row.iec.clone(),
         udyam_number: row.udyam_number.clone(),
-        public_identifiers: parse_stored_list("public identifier", &row.public_identifiers)?,
+        public_identifiers: row.public_identifiers.clone(),
         payout_account,
         vetting_body_id: row.vetting_body_id,
         submitted_at: row.submitted_at,
         decided_at: row.decided_at,
         valid_until: row.valid_until,
-        badge: badge_of(row)?,
+        badge: badge_of(row),
         home_jurisdiction: row.home_jurisdiction.clone(),
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -120,11 +84,10 @@ pub fn public_view(
     row: &SellerRow,
     now: chrono::DateTime<Utc>,
 ) -> ApiResult<Option<PublicProfile>> {
-    if status_of(row)? != SellerStatus::Approved {
+    if row.status != SellerStatus::Approved {
         return Ok(None);
     }
-    let public: Vec<PublicIdentifier> =
-        parse_stored_list("public identifier", &row.public_identifiers)?;
+    let public = &row.public_identifiers;
     let shown = |which: PublicIdentifier, value: &Option<String>| {
         if public.contains(&which) {
             value.clone()
@@ -137,11 +100,11 @@ pub fn public_view(
         trading_name: row.trading_name.clone(),
         state: row.address_state.clone(),
         state_name: state_name(row.address_state.as_deref()),
-        sectors: parse_stored_list("sector", &row.sectors)?,
-        enterprise_type: parse_stored_opt("enterprise_type", row.enterprise_type.as_deref())?,
-        msme_category: parse_stored_opt("msme_category", row.msme_category.as_deref())?,
+        sectors: row.sectors.clone(),
+        enterprise_type: row.enterprise_type,
+        msme_category: row.msme_category,
         year_established: row.year_established,
-        badge: badge_of(row)?.filter(|b| b.valid_until.is_none_or(|until| until > now)),
+        badge: badge_of(row).filter(|b| b.valid_until.is_none_or(|until| until > now)),
         identifiers: PublicIdentifiers {
             gstin: shown(PublicIdentifier::Gstin, &row.gstin),
             iec: shown(PublicIdentifier::Iec, &row.iec),
@@ -155,7 +118,7 @@ pub fn document_view(seller_id: Uuid, row: &DocumentRow) -> ApiResult<DocumentVi
     Ok(DocumentView {
         id: row.id,
         seller_id,
-        kind: parse_stored("document kind", &row.kind)?,
+        kind: row.kind,
         media_type: row.media_type.clone(),
         original_filename: row.original_filename.clone(),
         size_bytes: row.size_bytes,
@@ -173,9 +136,9 @@ pub(super) fn audit_view(seller_id: Uuid, row: &AuditRow) -> ApiResult<AuditEntr
         actor_user_id: row.actor_user_id,
         actor_role: row.actor_role.clone(),
         at: row.at,
-        action: parse_stored("audit action", &row.action)?,
-        from_status: parse_stored_opt("status", row.from_status.as_deref())?,
-        to_status: parse_stored("status", &row.to_status)?,
+        action: row.action,
+        from_status: row.from_status,
+        to_status: row.to_status,
         reason_codes: row.reason_codes.clone(),
         note: row.note.clone(),
         request_id: row.request_id.clone(),
@@ -193,8 +156,8 @@ mod tests {
         let mut r = row(parse_profile(valid_request(), YEAR, "IN").unwrap());
         let now = Utc::now();
         assert!(public_view(&r, now).unwrap().is_none());
-        r.status = "approved".into();
-        r.badge_kind = Some("verified_msme".into());
+        r.status = SellerStatus::Approved;
+        r.badge_kind = Some(BadgeKind::VerifiedMsme);
         r.badge_issued_by = Some(Uuid::now_v7());
         r.badge_issued_at = Some(now);
         r.badge_valid_until = Some(now + chrono::Duration::days(1));
@@ -216,7 +179,7 @@ mod tests {
                 .badge
                 .is_none()
         );
-        r.status = "suspended".into();
+        r.status = SellerStatus::Suspended;
         assert!(public_view(&r, now).unwrap().is_none());
     }
 }

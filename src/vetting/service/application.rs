@@ -13,12 +13,9 @@ use super::queue::{age_hours, sla_breached};
 use crate::auth::{Principal, Role};
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult};
-use crate::sellers::api::PublicIdentifier;
-use crate::sellers::model::SellerRow;
-use crate::sellers::service::{
-    badge_of, can_view, named, parse_stored, parse_stored_list, parse_stored_opt, public_id,
-    status_of,
-};
+use crate::sellers::api::{PublicIdentifier, SellerStatus};
+use crate::sellers::model::{SellerRow, badge_of, public_id};
+use crate::sellers::{can_view, named};
 use crate::vetting::api::{Application, Claim, IdentifierHolder};
 use crate::vetting::model::VettingBodyRow;
 
@@ -116,7 +113,7 @@ struct HolderRow {
     #[diesel(sql_type = Nullable<Text>)]
     legal_name: Option<String>,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: SellerStatus,
     #[diesel(sql_type = Bool)]
     gstin: bool,
     #[diesel(sql_type = Bool)]
@@ -167,7 +164,7 @@ pub(super) async fn same_identifiers(
             Ok(IdentifierHolder {
                 seller_id: h.organisation_id,
                 legal_name: h.legal_name,
-                status: parse_stored("status", &h.status)?,
+                status: h.status,
                 shared,
             })
         })
@@ -183,15 +180,15 @@ pub(super) fn application_view(
     (same_identifiers, same_identifiers_truncated): (Vec<IdentifierHolder>, bool),
 ) -> ApiResult<Application> {
     let row = &loaded.row;
-    let status = status_of(row)?;
+    let status = row.status;
     Ok(Application {
         seller_id: public_id(row),
         vetting_body_id: body.id,
         status,
         trading_name: row.trading_name.clone(),
-        enterprise_type: parse_stored_opt("enterprise_type", row.enterprise_type.as_deref())?,
-        msme_category: parse_stored_opt("msme_category", row.msme_category.as_deref())?,
-        sectors: parse_stored_list("sector", &row.sectors)?,
+        enterprise_type: row.enterprise_type,
+        msme_category: row.msme_category,
+        sectors: row.sectors.clone(),
         state: row.address_state.clone(),
         submitted_at: row.submitted_at,
         age_hours: row.submitted_at.map(|at| age_hours(at, now)),
@@ -200,7 +197,7 @@ pub(super) fn application_view(
             .is_some_and(|at| sla_breached(status, at, body.sla_hours, now)),
         decided_at: row.decided_at,
         valid_until: row.valid_until,
-        badge: badge_of(row)?,
+        badge: badge_of(row),
         claim: loaded.claim(now),
         profile_url: format!("/v1/sellers/{}", public_id(row)),
         same_identifiers,

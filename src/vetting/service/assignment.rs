@@ -9,14 +9,14 @@ use uuid::Uuid;
 
 use crate::db::schema::{sellers, vetting_bodies};
 use crate::error::{ApiError, ApiResult};
-use crate::sellers::api::{SellerStatus, Vocabulary};
+use crate::sellers::api::{Sector, SellerStatus};
 use crate::sellers::model::SellerRow;
 
 /// A candidate body for a seller: id, creation time, priority sectors.
-pub type Candidate = (Uuid, DateTime<Utc>, Vec<String>);
+pub type Candidate<S> = (Uuid, DateTime<Utc>, Vec<S>);
 
 /// The body whose priority sectors overlap the seller's most; ties go to the oldest body.
-pub fn pick_body(candidates: &[Candidate], seller_sectors: &[String]) -> Option<Uuid> {
+pub fn pick_body<S: PartialEq>(candidates: &[Candidate<S>], seller_sectors: &[S]) -> Option<Uuid> {
     candidates
         .iter()
         .min_by_key(|(id, created_at, priority)| {
@@ -38,7 +38,7 @@ pub async fn body_for_submission(
     if seller.vetting_body_id.is_some() {
         return Ok(seller.vetting_body_id);
     }
-    let candidates: Vec<Candidate> = vetting_bodies::table
+    let candidates: Vec<Candidate<Sector>> = vetting_bodies::table
         .filter(vetting_bodies::jurisdiction.eq(&seller.home_jurisdiction))
         .select((
             vetting_bodies::id,
@@ -56,9 +56,9 @@ pub async fn body_for_submission(
 /// waiting rows, read the candidate bodies, write every assignment at once.
 pub async fn assign_waiting(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     conn.transaction(async |conn| {
-        let waiting: Vec<(Uuid, String, Vec<String>)> = sellers::table
+        let waiting: Vec<(Uuid, String, Vec<Sector>)> = sellers::table
             .filter(sellers::vetting_body_id.is_null())
-            .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
+            .filter(sellers::status.eq(SellerStatus::Submitted))
             .select((sellers::id, sellers::home_jurisdiction, sellers::sectors))
             .order(sellers::id)
             .limit(1000)
@@ -72,7 +72,7 @@ pub async fn assign_waiting(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
         let mut jurisdictions: Vec<String> = waiting.iter().map(|(_, j, _)| j.clone()).collect();
         jurisdictions.sort_unstable();
         jurisdictions.dedup();
-        let bodies: Vec<(String, Uuid, DateTime<Utc>, Vec<String>)> = vetting_bodies::table
+        let bodies: Vec<(String, Uuid, DateTime<Utc>, Vec<Sector>)> = vetting_bodies::table
             .filter(vetting_bodies::jurisdiction.eq_any(&jurisdictions))
             .select((
                 vetting_bodies::jurisdiction,
@@ -85,7 +85,7 @@ pub async fn assign_waiting(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
         let (ids, picked): (Vec<Uuid>, Vec<Uuid>) = waiting
             .iter()
             .filter_map(|(id, jurisdiction, sectors)| {
-                let candidates: Vec<Candidate> = bodies
+                let candidates: Vec<Candidate<Sector>> = bodies
                     .iter()
                     .filter(|(j, ..)| j == jurisdiction)
                     .map(|(_, body, created_at, priority)| (*body, *created_at, priority.clone()))

@@ -13,7 +13,6 @@ use crate::http::{Direction, Json, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
 use crate::identifiers::CountryCode;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
-use crate::sellers::service::parse_stored_list;
 use crate::vetting::api::*;
 use crate::vetting::model::VettingBodyRow;
 
@@ -125,7 +124,7 @@ pub fn default_reason_codes() -> Vec<ReasonCode> {
 pub struct CheckedBody {
     pub name: String,
     pub jurisdiction: String,
-    pub priority_sectors: Vec<String>,
+    pub priority_sectors: Vec<Sector>,
     pub approval_validity_months: i32,
     pub sla_hours: i32,
     pub checklist: Vec<ChecklistItemTemplate>,
@@ -243,14 +242,12 @@ pub fn parse_new_body(req: NewVettingBody) -> ApiResult<CheckedBody> {
 }
 
 /// The priority sectors, capped, each a known sector (lower-cased), without repeats.
-fn check_sectors(v: &mut Validator, raw: Vec<String>) -> Vec<String> {
-    let mut sectors: Vec<String> = Vec::new();
+fn check_sectors(v: &mut Validator, raw: Vec<String>) -> Vec<Sector> {
+    let mut sectors: Vec<Sector> = Vec::new();
     let sectors_in = v.cap_list("priority_sectors", raw, MAX_PRIORITY_SECTORS);
     for (i, raw) in sectors_in.iter().enumerate() {
         match Sector::parse(&raw.trim().to_ascii_lowercase()) {
-            Some(s) if !sectors.iter().any(|p| p == s.as_str()) => {
-                sectors.push(s.as_str().to_owned())
-            }
+            Some(s) if !sectors.contains(&s) => sectors.push(s),
             Some(_) => {}
             None => v.push(
                 &format!("priority_sectors[{i}]"),
@@ -309,7 +306,7 @@ pub fn body_view(row: &VettingBodyRow) -> ApiResult<VettingBody> {
         id: row.id,
         name: row.name.clone(),
         jurisdiction: row.jurisdiction.clone(),
-        priority_sectors: parse_stored_list("sector", &row.priority_sectors)?,
+        priority_sectors: row.priority_sectors.clone(),
         approval_validity_months: row.approval_validity_months,
         sla_hours: row.sla_hours,
         checklist: template_of(row)?,
@@ -384,7 +381,7 @@ pub async fn insert_body(
     diesel::update(
         sellers::table
             .filter(sellers::vetting_body_id.is_null())
-            .filter(sellers::status.eq(SellerStatus::Submitted.as_str()))
+            .filter(sellers::status.eq(SellerStatus::Submitted))
             .filter(sellers::home_jurisdiction.eq(&body.jurisdiction)),
     )
     .set(sellers::vetting_body_id.eq(id))
@@ -495,7 +492,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(ok.jurisdiction, "IN");
-        assert_eq!(ok.priority_sectors, ["textiles"]);
+        assert_eq!(ok.priority_sectors, [Sector::Textiles]);
         assert_eq!(ok.approval_validity_months, 12);
         assert_eq!(ok.sla_hours, 72);
         assert_eq!(ok.checklist, default_checklist());

@@ -1,5 +1,5 @@
 //! The checklist of an application: which template items apply, what is missing for approval,
-//! reading it, ticking items, and the fresh checklist a submission starts.
+//! reading it, and ticking items.
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -9,13 +9,11 @@ use uuid::Uuid;
 use super::application::{Need, loaded_for};
 use super::bodies::template_of;
 use super::claims::ensure_holder;
-use super::transition::publish;
 use crate::auth::Principal;
 use crate::db::schema::vetting_checklist;
 use crate::error::{ApiError, ApiResult};
-use crate::sellers::api::{SellerStatus, Vocabulary};
-use crate::sellers::model::SellerRow;
-use crate::sellers::service::{Action, public_id, status_of};
+use crate::sellers::api::{EnterpriseType, SellerStatus};
+use crate::sellers::model::{SellerRow, public_id};
 use crate::vetting::api::*;
 use crate::vetting::model::ChecklistRow;
 
@@ -23,11 +21,15 @@ use crate::vetting::model::ChecklistRow;
 const MAX_TICK_NOTE: usize = 2000;
 
 /// Whether a template item applies to a seller of this enterprise type and MSME status.
-pub fn applies(item: &ChecklistItemTemplate, enterprise_type: Option<&str>, msme: bool) -> bool {
+pub fn applies(
+    item: &ChecklistItemTemplate,
+    enterprise_type: Option<EnterpriseType>,
+    msme: bool,
+) -> bool {
     let type_ok = match &item.applies_to {
         None => true,
         Some(types) if types.is_empty() => true,
-        Some(types) => enterprise_type.is_some_and(|t| types.iter().any(|x| x.as_str() == t)),
+        Some(types) => enterprise_type.is_some_and(|t| types.contains(&t)),
     };
     type_ok && (!item.msme_only || msme)
 }
@@ -35,7 +37,7 @@ pub fn applies(item: &ChecklistItemTemplate, enterprise_type: Option<&str>, msme
 /// Applicable mandatory items not ticked: what stands between the application and approval.
 pub fn missing_mandatory(
     template: &[ChecklistItemTemplate],
-    enterprise_type: Option<&str>,
+    enterprise_type: Option<EnterpriseType>,
     msme: bool,
     ticked: &[String],
 ) -> Vec<String> {
@@ -47,18 +49,6 @@ pub fn missing_mandatory(
         .collect()
 }
 
-/// After a submission (same transaction): a fresh checklist and the `seller.submitted` event.
-pub async fn on_submitted(
-    conn: &mut AsyncPgConnection,
-    row: &SellerRow,
-    from: SellerStatus,
-) -> ApiResult<()> {
-    diesel::delete(vetting_checklist::table.filter(vetting_checklist::seller_id.eq(row.id)))
-        .execute(conn)
-        .await?;
-    publish(conn, row, Action::Submit, from, &[], None).await
-}
-
 /// The checklist of a seller: every template item with its applicability and tick, and the
 /// mandatory items still missing.
 fn checklist_view(
@@ -67,7 +57,7 @@ fn checklist_view(
     ticks: &[ChecklistRow],
 ) -> Checklist {
     let msme = row.msme_category.is_some();
-    let enterprise_type = row.enterprise_type.as_deref();
+    let enterprise_type = row.enterprise_type;
     let items = template
         .iter()
         .map(|it| {
@@ -153,7 +143,7 @@ pub async fn tick(
             return Err(ApiError::NotFound);
         }
         let now = Utc::now();
-        let status = status_of(&loaded.row)?;
+        let status = loaded.row.status;
         if status != SellerStatus::UnderReview {
             return Err(ApiError::Conflict(format!(
                 "the checklist is read-only while the application is {status}; it changes only \
@@ -204,26 +194,39 @@ mod tests {
             "address_proof",
             "manufacturing_evidence",
         ]);
-        assert!(missing_mandatory(&template, Some("manufacturer"), true, &all).is_empty());
+        assert!(
+            missing_mandatory(&template, Some(EnterpriseType::Manufacturer), true, &all).is_empty()
+        );
         assert_eq!(
-            missing_mandatory(&template, Some("manufacturer"), true, &all[..4]),
+            missing_mandatory(
+                &template,
+                Some(EnterpriseType::Manufacturer),
+                true,
+                &all[..4]
+            ),
             ["manufacturing_evidence"]
         );
         // A trader needs no manufacturing evidence; a non-MSME no Udyam check.
         assert!(
-            missing_mandatory(&template, Some("merchant_exporter"), true, &all[..4]).is_empty()
+            missing_mandatory(
+                &template,
+                Some(EnterpriseType::MerchantExporter),
+                true,
+                &all[..4]
+            )
+            .is_empty()
         );
         assert!(
             missing_mandatory(
                 &template,
-                Some("merchant_exporter"),
+                Some(EnterpriseType::MerchantExporter),
                 false,
                 &s(&["gstin_verified", "iec_verified", "address_proof"])
             )
             .is_empty()
         );
         assert_eq!(
-            missing_mandatory(&template, Some("manufacturer"), false, &[]),
+            missing_mandatory(&template, Some(EnterpriseType::Manufacturer), false, &[]),
             [
                 "gstin_verified",
                 "iec_verified",

@@ -11,9 +11,9 @@ use super::queue::is_open;
 use crate::auth::Principal;
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult};
-use crate::sellers::api::{AuditAction, SellerStatus, Vocabulary};
+use crate::sellers::api::SellerStatus;
+use crate::sellers::lifecycle::{self, Action, Actor, Transition, TransitionColumns};
 use crate::sellers::model::SellerRow;
-use crate::sellers::service::{Action, Actor, append_audit_entry, status_of, transition};
 use crate::vetting::api::{Application, Claim};
 
 /// The lease, if someone holds it now.
@@ -55,7 +55,8 @@ pub fn ensure_holder(current: Option<&Claim>, officer: Uuid) -> ApiResult<()> {
     }
 }
 
-/// Claims (or renews) the lease; the first claim starts the review.
+/// Claims (or renews) the lease; the first claim starts the review (a lifecycle move, in the
+/// same statement as the lease).
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -65,9 +66,8 @@ pub async fn claim(
 ) -> ApiResult<Application> {
     conn.transaction(async |conn| {
         let (mut loaded, body) = loaded_for(conn, principal, id, Need::Officer, true).await?;
-        let id = loaded.row.id;
         let now = Utc::now();
-        let from = status_of(&loaded.row)?;
+        let from = loaded.row.status;
         if !is_open(from) {
             return Err(ApiError::Conflict(format!(
                 "an application that is {from} cannot be claimed: only submitted applications \
@@ -76,43 +76,45 @@ pub async fn claim(
         }
         may_claim(loaded.claim(now).as_ref(), principal.user_id)?;
         let expires = now + lease;
-        let to = if from == SellerStatus::Submitted {
-            transition(from, Action::StartReview)?
+        loaded.row = if from == SellerStatus::Submitted {
+            let columns = TransitionColumns {
+                claimed_by: Some(Some(principal.user_id)),
+                claim_expires_at: Some(Some(expires)),
+                ..TransitionColumns::default()
+            };
+            let change = Transition {
+                columns,
+                ..Transition::new(Action::StartReview, actor)
+            };
+            lifecycle::record(conn, &loaded.row, change).await?
         } else {
-            from
+            renew(conn, loaded.row.id, principal.user_id, expires).await?
         };
-        let version_bump = i32::from(to != from);
-        let row: SellerRow = diesel::update(sellers::table.find(id))
-            .set((
-                sellers::claimed_by.eq(principal.user_id),
-                sellers::claim_expires_at.eq(expires),
-                sellers::status.eq(to.as_str()),
-                sellers::version.eq(sellers::version + version_bump),
-                sellers::updated_at.eq(now),
-            ))
-            .returning(SellerRow::as_returning())
-            .get_result(conn)
-            .await?;
-        if to != from {
-            append_audit_entry(
-                conn,
-                &row,
-                actor,
-                AuditAction::StartReview,
-                Some(from),
-                to,
-                &[],
-                None,
-            )
-            .await?;
-        }
-        loaded.row = row;
         loaded.claimed_by = Some(principal.user_id);
         loaded.claim_expires_at = Some(expires);
         let same = same_identifiers(conn, &loaded.row).await?;
         application_view(&loaded, &body, now, same)
     })
     .await
+}
+
+/// Renews (or takes over a lapsed) lease on an application already under review: no new
+/// version, no audit entry.
+async fn renew(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    officer: Uuid,
+    expires: DateTime<Utc>,
+) -> ApiResult<SellerRow> {
+    Ok(diesel::update(sellers::table.find(id))
+        .set((
+            sellers::claimed_by.eq(officer),
+            sellers::claim_expires_at.eq(expires),
+            sellers::updated_at.eq(Utc::now()),
+        ))
+        .returning(SellerRow::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 /// Releases the caller's lease (nothing to release is fine); another officer's → 409.

@@ -12,13 +12,12 @@ use super::application::{Need, loaded_for};
 use super::bodies::{reasons_of, template_of};
 use super::checklist::{missing_mandatory, ticked_codes, ticks_of};
 use super::claims::ensure_holder;
-use super::transition::{finish, set_status};
 use crate::auth::Principal;
 use crate::db::schema::sellers;
 use crate::error::{ApiError, ApiResult, FieldError, Validator};
-use crate::sellers::api::{BadgeKind, SellerStatus, Vocabulary};
-use crate::sellers::model::SellerRow;
-use crate::sellers::service::{Action, Actor, status_of, transition};
+use crate::sellers::api::{BadgeKind, MsmeCategory, SellerStatus};
+use crate::sellers::lifecycle::{self, Action, Actor, Transition, TransitionColumns, transition};
+use crate::sellers::model::{SellerRow, badge_of, public_id};
 use crate::vetting::api::*;
 use crate::vetting::model::VettingBodyRow;
 
@@ -109,7 +108,7 @@ pub fn check_reasons(
 /// The badge an approval grants: verified MSME for sellers with an MSME category, verified
 /// exporter otherwise; valid for the body's validity period.
 pub fn badge_for(
-    msme_category: Option<&str>,
+    msme_category: Option<MsmeCategory>,
     now: DateTime<Utc>,
     validity_months: i32,
 ) -> ApiResult<(BadgeKind, DateTime<Utc>)> {
@@ -137,7 +136,7 @@ async fn ensure_gstin_unclaimed(conn: &mut AsyncPgConnection, row: &SellerRow) -
         .await?;
     let holder: Option<(Uuid, Option<String>)> = sellers::table
         .filter(sellers::gstin.eq(gstin))
-        .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
+        .filter(sellers::status.eq(SellerStatus::Approved))
         .filter(sellers::id.ne(row.id))
         .select((sellers::organisation_id, sellers::legal_name))
         .first(conn)
@@ -177,19 +176,54 @@ pub async fn decide(
         let now = Utc::now();
         // The status first: deciding an application that is already decided says so, rather
         // than asking for a claim that could not help.
-        let from = status_of(&loaded.row)?;
-        let to = transition(from, action)?;
+        transition(loaded.row.status, action)?;
         ensure_holder(loaded.claim(now).as_ref(), principal.user_id)?;
         let known = reasons_of(&body)?;
         let (codes, note) = check_reasons(action, &req.reason_codes, req.note.as_deref(), &known)?;
-        let badge = match action {
-            Action::Approve => Some(approval_badge(conn, &loaded.row, &body, now).await?),
-            _ => None,
+        let mut columns = TransitionColumns {
+            decided_at: Some(now),
+            claimed_by: Some(None),
+            claim_expires_at: Some(None),
+            ..TransitionColumns::default()
         };
-        let row = record_decision(conn, loaded.row.id, to, badge, body.id, now).await?;
-        finish(conn, &row, actor, action, from, to, codes, note).await
+        if action == Action::Approve {
+            let (kind, until) = approval_badge(conn, &loaded.row, &body, now).await?;
+            columns.valid_until = Some(until);
+            columns.badge_kind = Some(kind);
+            columns.badge_issued_by = Some(body.id);
+            columns.badge_issued_at = Some(now);
+            columns.badge_valid_until = Some(until);
+        }
+        let change = Transition {
+            reason_codes: &codes,
+            note: note.as_deref(),
+            columns,
+            ..Transition::new(action, actor)
+        };
+        let row = lifecycle::record(conn, &loaded.row, change).await?;
+        Ok(outcome(&row, action, loaded.row.status, codes, note))
     })
     .await
+}
+
+/// What a decision or status change answers: the seller after it, where it came from and why.
+fn outcome(
+    row: &SellerRow,
+    action: Action,
+    from: SellerStatus,
+    reason_codes: Vec<String>,
+    note: Option<String>,
+) -> DecisionOutcome {
+    DecisionOutcome {
+        seller_id: public_id(row),
+        action: action.audit_action(),
+        from_status: from,
+        status: row.status,
+        reason_codes,
+        note,
+        badge: badge_of(row),
+        valid_until: row.valid_until,
+    }
 }
 
 /// What an approval needs — no other approved seller with the GSTIN, every applicable
@@ -204,7 +238,7 @@ async fn approval_badge(
     let ticks = ticks_of(conn, row.id).await?;
     let missing = missing_mandatory(
         &template_of(body)?,
-        row.enterprise_type.as_deref(),
+        row.enterprise_type,
         row.msme_category.is_some(),
         &ticked_codes(&ticks),
     );
@@ -222,45 +256,7 @@ async fn approval_badge(
                 .collect(),
         ));
     }
-    badge_for(
-        row.msme_category.as_deref(),
-        now,
-        body.approval_validity_months,
-    )
-}
-
-/// Writes a decision on the seller row in one statement: the new status, the lease ended and,
-/// for an approval, the badge of body `issued_by` with its validity.
-async fn record_decision(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    to: SellerStatus,
-    badge: Option<(BadgeKind, DateTime<Utc>)>,
-    issued_by: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<SellerRow> {
-    let badge = badge.map(|(kind, until)| {
-        (
-            sellers::valid_until.eq(until),
-            sellers::badge_kind.eq(kind.as_str()),
-            sellers::badge_issued_by.eq(issued_by),
-            sellers::badge_issued_at.eq(now),
-            sellers::badge_valid_until.eq(until),
-        )
-    });
-    Ok(diesel::update(sellers::table.find(id))
-        .set((
-            sellers::status.eq(to.as_str()),
-            sellers::decided_at.eq(now),
-            sellers::claimed_by.eq(None::<Uuid>),
-            sellers::claim_expires_at.eq(None::<DateTime<Utc>>),
-            sellers::version.eq(sellers::version + 1),
-            sellers::updated_at.eq(now),
-            badge,
-        ))
-        .returning(SellerRow::as_returning())
-        .get_result(conn)
-        .await?)
+    badge_for(row.msme_category, now, body.approval_validity_months)
 }
 
 /// Suspends an approved seller or reinstates a suspended one: an officer of its body or an
@@ -275,8 +271,7 @@ pub async fn change_status(
 ) -> ApiResult<DecisionOutcome> {
     conn.transaction(async |conn| {
         let (loaded, body) = loaded_for(conn, principal, id, Need::OfficerOrAdmin, true).await?;
-        let from = status_of(&loaded.row)?;
-        let to = transition(from, action)?;
+        transition(loaded.row.status, action)?;
         if action == Action::Reinstate {
             still_valid(loaded.row.valid_until, Utc::now())?;
             // Reinstating approves again: not while another seller holds the GSTIN approved.
@@ -284,8 +279,13 @@ pub async fn change_status(
         }
         let known = reasons_of(&body)?;
         let (codes, note) = check_reasons(action, &req.reason_codes, req.note.as_deref(), &known)?;
-        let row = set_status(conn, loaded.row.id, to).await?;
-        finish(conn, &row, actor, action, from, to, codes, note).await
+        let change = Transition {
+            reason_codes: &codes,
+            note: note.as_deref(),
+            ..Transition::new(action, actor)
+        };
+        let row = lifecycle::record(conn, &loaded.row, change).await?;
+        Ok(outcome(&row, action, loaded.row.status, codes, note))
     })
     .await
 }
@@ -358,7 +358,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let (kind, until) = badge_for(Some("small"), now, 12).unwrap();
+        let (kind, until) = badge_for(Some(MsmeCategory::Small), now, 12).unwrap();
         assert_eq!(kind, BadgeKind::VerifiedMsme);
         assert_eq!(until.to_rfc3339(), "2027-01-31T10:00:00+00:00");
         let (kind, until) = badge_for(None, now, 1).unwrap();

@@ -10,22 +10,21 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::assignment::assign_waiting;
-use super::transition::{finish, set_status};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::background::{Periodic, Stopped};
 use crate::db::schema::sellers;
 use crate::error::ApiResult;
-use crate::sellers::api::{SellerStatus, Vocabulary};
+use crate::sellers::api::SellerStatus;
+use crate::sellers::lifecycle::{self, Action, Actor, Transition};
 use crate::sellers::model::SellerRow;
-use crate::sellers::service::{Action, Actor, status_of, transition};
 use crate::vetting::api::ExpiryRun;
 
 /// Moves approved sellers whose approval has passed to `expired` (audit entry by the system,
 /// `seller.expired` event), each in its own transaction. Returns how many expired.
 pub async fn expire_due(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     let due: Vec<Uuid> = sellers::table
-        .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
+        .filter(sellers::status.eq(SellerStatus::Approved))
         .filter(sellers::valid_until.lt(Utc::now()))
         .select(sellers::id)
         .order(sellers::id)
@@ -45,7 +44,7 @@ async fn expire_one(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
     conn.transaction(async |conn| {
         let row: Option<SellerRow> = sellers::table
             .find(id)
-            .filter(sellers::status.eq(SellerStatus::Approved.as_str()))
+            .filter(sellers::status.eq(SellerStatus::Approved))
             .filter(sellers::valid_until.lt(Utc::now()))
             .select(SellerRow::as_select())
             .for_update()
@@ -56,21 +55,8 @@ async fn expire_one(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<bool> {
         let Some(row) = row else {
             return Ok(false);
         };
-        let from = status_of(&row)?;
-        let to = transition(from, Action::Expire)?;
-        let row = set_status(conn, id, to).await?;
         let system = Actor::system();
-        finish(
-            conn,
-            &row,
-            &system,
-            Action::Expire,
-            from,
-            to,
-            Vec::new(),
-            None,
-        )
-        .await?;
+        lifecycle::record(conn, &row, Transition::new(Action::Expire, &system)).await?;
         Ok(true)
     })
     .await

@@ -1,7 +1,7 @@
-//! Vetting rules and the database work around them, one file per use case: bodies, assignment of
-//! applications to bodies, the queue, claims (leases), checklists, decisions and expiry. The
-//! rules are pure functions; `application` loads and authorises an application for the use
-//! cases, and `transition` records what every status change writes besides the row.
+//! Vetting rules and the database work around them, one file per use case: bodies, intake of
+//! submissions, assignment of applications to bodies, the queue, claims (leases), checklists,
+//! decisions and expiry. The rules are pure functions; `application` loads and authorises an
+//! application for the use cases. Every status change is recorded by `sellers::lifecycle`.
 
 mod application;
 mod assignment;
@@ -10,8 +10,8 @@ mod checklist;
 mod claims;
 mod decisions;
 mod expiry;
+mod intake;
 mod queue;
-mod transition;
 
 pub use application::{MAX_SAME_IDENTIFIERS, Need, authorise, get_application};
 pub use assignment::{Candidate, assign_waiting, body_for_submission, pick_body};
@@ -20,13 +20,14 @@ pub use bodies::{
     MAX_TEMPLATE_ITEMS, body_view, create_body, default_checklist, default_reason_codes, get_body,
     insert_body, list_bodies, parse_new_body,
 };
-pub use checklist::{applies, get_checklist, missing_mandatory, on_submitted, tick};
+pub use checklist::{applies, get_checklist, missing_mandatory, tick};
 pub use claims::{claim, ensure_holder, live_claim, may_claim, release};
 pub use decisions::{
     MAX_DECISION_REASONS, badge_for, change_status, check_reasons, decide, reason_kind_for,
     still_valid,
 };
 pub use expiry::{expire_due, expire_now, run_expiry};
+pub use intake::submit;
 pub use queue::{QueueKey, age_hours, is_open, kind_rank, priority_rank, queue, sla_breached};
 
 /// Shorthands of the unit tests.

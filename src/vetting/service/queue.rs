@@ -15,8 +15,7 @@ use super::claims::live_claim;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiResult, Validator};
 use crate::identifiers::IndianState;
-use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
-use crate::sellers::service::{parse_stored, parse_stored_list, parse_stored_opt};
+use crate::sellers::api::{EnterpriseType, MsmeCategory, Sector, SellerStatus, Vocabulary};
 use crate::vetting::api::*;
 use crate::vetting::model::VettingBodyRow;
 
@@ -31,8 +30,8 @@ pub fn priority_rank(priority_sectors: &[String], seller_sectors: &[String]) -> 
 }
 
 /// Manufacturers before traders and service exporters.
-pub fn kind_rank(enterprise_type: Option<&str>) -> i32 {
-    if enterprise_type == Some(EnterpriseType::Manufacturer.as_str()) {
+pub fn kind_rank(enterprise_type: Option<EnterpriseType>) -> i32 {
+    if enterprise_type == Some(EnterpriseType::Manufacturer) {
         0
     } else {
         1
@@ -106,13 +105,13 @@ struct QueueRow {
     #[diesel(sql_type = Nullable<Text>)]
     legal_name: Option<String>,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: SellerStatus,
     #[diesel(sql_type = Nullable<Text>)]
-    enterprise_type: Option<String>,
+    enterprise_type: Option<EnterpriseType>,
     #[diesel(sql_type = Nullable<Text>)]
-    msme_category: Option<String>,
+    msme_category: Option<MsmeCategory>,
     #[diesel(sql_type = Array<Text>)]
-    sectors: Vec<String>,
+    sectors: Vec<Sector>,
     #[diesel(sql_type = Nullable<Text>)]
     address_state: Option<String>,
     #[diesel(sql_type = Timestamptz)]
@@ -129,8 +128,8 @@ struct QueueRow {
 
 /// Parsed queue filters.
 struct QueueFilter {
-    statuses: Vec<String>,
-    sector: Option<String>,
+    statuses: Vec<SellerStatus>,
+    sector: Option<Sector>,
     state: Option<String>,
     claimed_by_me: bool,
     sla_breached: Option<bool>,
@@ -142,12 +141,9 @@ struct QueueFilter {
 fn parse_queue_query(q: &QueueQuery) -> ApiResult<QueueFilter> {
     let mut v = Validator::new();
     let statuses = match &q.status {
-        None => vec![
-            SellerStatus::Submitted.as_str().to_owned(),
-            SellerStatus::UnderReview.as_str().to_owned(),
-        ],
+        None => vec![SellerStatus::Submitted, SellerStatus::UnderReview],
         Some(raw) => match SellerStatus::parse(raw) {
-            Some(s) => vec![s.as_str().to_owned()],
+            Some(s) => vec![s],
             None => {
                 v.push(
                     "status",
@@ -162,7 +158,7 @@ fn parse_queue_query(q: &QueueQuery) -> ApiResult<QueueFilter> {
         .sector
         .as_deref()
         .and_then(|raw| match Sector::parse(raw) {
-            Some(s) => Some(s.as_str().to_owned()),
+            Some(s) => Some(s),
             None => {
                 v.push(
                     "sector",
@@ -231,7 +227,7 @@ pub async fn queue(
     let items = rows
         .into_iter()
         .map(|r| queue_item(r, &body, now))
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect();
     Ok(QueuePage { items, next_cursor })
 }
 
@@ -265,7 +261,7 @@ fn queue_sql(
         n += 1;
         n
     };
-    if let Some(sector) = f.sector.clone() {
+    if let Some(sector) = f.sector {
         query = query
             .sql(format!(" AND ${} = ANY(s.sectors)", next()))
             .bind::<Text, _>(sector);
@@ -323,23 +319,23 @@ impl QueueRow {
 }
 
 /// A queue row as officers see it, at `now`.
-fn queue_item(r: QueueRow, body: &VettingBodyRow, now: DateTime<Utc>) -> ApiResult<QueueItem> {
-    let status: SellerStatus = parse_stored("status", &r.status)?;
-    Ok(QueueItem {
+fn queue_item(r: QueueRow, body: &VettingBodyRow, now: DateTime<Utc>) -> QueueItem {
+    let status = r.status;
+    QueueItem {
         seller_id: r.id,
         trading_name: r.trading_name,
         legal_name: r.legal_name,
         status,
-        enterprise_type: parse_stored_opt("enterprise_type", r.enterprise_type.as_deref())?,
-        msme_category: parse_stored_opt("msme_category", r.msme_category.as_deref())?,
-        sectors: parse_stored_list("sector", &r.sectors)?,
+        enterprise_type: r.enterprise_type,
+        msme_category: r.msme_category,
+        sectors: r.sectors,
         state: r.address_state,
         submitted_at: r.submitted_at,
         age_hours: age_hours(r.submitted_at, now),
         sla_breached: sla_breached(status, r.submitted_at, body.sla_hours, now),
         priority_sector: r.priority_rank < body.priority_sectors.len() as i32,
         claim: live_claim(r.claimed_by, r.claim_expires_at, now),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -350,19 +346,24 @@ mod tests {
     #[test]
     fn queue_order_is_priority_sector_then_manufacturer_then_oldest() {
         let priority = s(&["textiles", "handicrafts"]);
-        let key = |sectors: &[&str], kind: &str, at: i64, id: u128| QueueKey {
+        let key = |sectors: &[&str], kind: EnterpriseType, at: i64, id: u128| QueueKey {
             priority_rank: priority_rank(&priority, &s(sectors)),
             kind_rank: kind_rank(Some(kind)),
             submitted_at: t(at),
             id: Uuid::from_u128(id),
         };
         let mut keys = [
-            key(&["leather"], "manufacturer", 0, 1),
-            key(&["handicrafts"], "merchant_exporter", 5, 2),
-            key(&["handicrafts"], "manufacturer", 9, 3),
-            key(&["leather", "textiles"], "merchant_exporter", 7, 4),
-            key(&["textiles"], "merchant_exporter", 3, 5),
-            key(&["textiles"], "manufacturer", 8, 6),
+            key(&["leather"], EnterpriseType::Manufacturer, 0, 1),
+            key(&["handicrafts"], EnterpriseType::MerchantExporter, 5, 2),
+            key(&["handicrafts"], EnterpriseType::Manufacturer, 9, 3),
+            key(
+                &["leather", "textiles"],
+                EnterpriseType::MerchantExporter,
+                7,
+                4,
+            ),
+            key(&["textiles"], EnterpriseType::MerchantExporter, 3, 5),
+            key(&["textiles"], EnterpriseType::Manufacturer, 8, 6),
         ];
         keys.sort();
         let order: Vec<u128> = keys.iter().map(|k| k.id.as_u128()).collect();
