@@ -31,6 +31,7 @@ mod pricing;
 mod ranking;
 mod rates;
 mod schedule;
+mod search;
 mod validation;
 
 pub use estimate::*;
