@@ -3,13 +3,14 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use uuid::Uuid;
 
+use super::admin;
 use super::api::*;
 use super::fx::{self, FeedStatus};
 use super::schedules::{self, FeeScheduleView, NewFeeSchedule};
 use super::service;
 use crate::AppState;
-use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiResult, AuthErrors, JsonErrors, Problem};
+use crate::auth::Principal;
+use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
 use crate::http::{IdempotencyKey, Json, Page, PageParams};
 use crate::idempotency::RequestIdentity;
 
@@ -185,10 +186,7 @@ async fn create_fee_schedule(
     principal: Principal,
     body: Json<NewFeeSchedule>,
 ) -> ApiResult<HttpResponse> {
-    principal.require(&[Role::Admin])?;
-    let mut conn = state.stores.platform().await?;
-    let created = schedules::create(&mut conn, principal.user_id, body.into_inner()).await?;
-    state.pricing.invalidate();
+    let created = admin::create_fee_schedule(&state, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -241,16 +239,7 @@ async fn post_rates(
     principal: Principal,
     body: Json<PostRates>,
 ) -> ApiResult<HttpResponse> {
-    principal.require(&[Role::Admin])?;
-    let checked = fx::check_rates(&body.rates, "rates", chrono::Utc::now())?;
-    let mut conn = state.stores.platform().await?;
-    let rates = fx::record(
-        &mut conn,
-        checked,
-        &format!("admin:{}", principal.user_id),
-        Some(principal.user_id),
-    )
-    .await?;
+    let rates = admin::post_rates(&state, &principal, &body).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/v1/fx/rates"))
         .json(RatesCreated { rates }))
@@ -271,13 +260,6 @@ async fn refresh_feed(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> ApiResult<web::Json<FeedStatus>> {
-    principal.require(&[Role::Admin])?;
-    let url = state.config.fx_feed_url.clone().ok_or_else(|| {
-        ApiError::Conflict("no FX feed is configured (EXPORTBRIDGE_FX_FEED_URL)".into())
-    })?;
-    let client = fx::feed_client(state.config.fx_feed_timeout_secs).map_err(ApiError::internal)?;
-    let mut conn = state.stores.platform().await?;
-    let status = fx::fetch_once(&mut conn, &client, &url).await?;
-    state.pricing.invalidate();
+    let status = admin::refresh_feed(&state, &principal).await?;
     Ok(web::Json(status))
 }
