@@ -10,7 +10,7 @@ use super::schedules::{self, FeeScheduleView, NewFeeSchedule};
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, AuthErrors, JsonErrors, Problem};
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem};
 use crate::http::{IdempotencyKey, Json, Page, PageParams};
 use crate::idempotency::RequestIdentity;
 
@@ -42,8 +42,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         AuthErrors,
         JsonErrors,
         (status = 201, body = Estimate, headers(("Location" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount, currency, corridor, or no rate for a pair", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -70,7 +68,7 @@ async fn create_estimate(
     responses(
         AuthErrors,
         (status = 200, body = Page<Estimate>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/estimates")]
@@ -93,8 +91,8 @@ async fn list_estimates(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = Estimate),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/estimates/{id}")]
@@ -150,8 +148,8 @@ async fn current_fee_schedule(
     params(("version" = i32, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = FeeScheduleView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/fee-schedules/{version}")]
@@ -176,8 +174,6 @@ async fn get_fee_schedule(
         AuthErrors,
         JsonErrors,
         (status = 201, body = FeeScheduleView, headers(("Location" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/settlement/fee-schedules")]
@@ -229,8 +225,6 @@ async fn get_rates(
         AuthErrors,
         JsonErrors,
         (status = 201, body = RatesCreated, headers(("Location" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/fx/rates")]
