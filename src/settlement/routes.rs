@@ -1,6 +1,6 @@
 //! Thin handlers for `/v1/settlement/*` and `/v1/fx/*`.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
 use super::admin;
@@ -11,8 +11,8 @@ use super::service;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem};
-use crate::http::{IdempotencyKey, Json, Page, PageParams};
-use crate::idempotency::RequestIdentity;
+use crate::http::{Json, Page, PageParams};
+use crate::idempotency::Idempotency;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_estimate)
@@ -49,13 +49,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn create_estimate(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
-    req: HttpRequest,
+    key: Idempotency,
     body: Json<CreateEstimate>,
 ) -> ApiResult<HttpResponse> {
-    let Json { value, fingerprint } = body;
-    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &fingerprint);
-    let (created, replayed) = service::create(&state, &principal, identity, value).await?;
+    let (created, replayed) = service::create(&state, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
