@@ -132,10 +132,7 @@ async fn current_fee_schedule(
     _principal: Principal,
 ) -> ApiResult<web::Json<FeeScheduleView>> {
     let mut conn = state.stores.platform().await?;
-    let (reference, _) = schedules::in_force(&mut conn, chrono::Utc::now()).await?;
-    Ok(web::Json(
-        schedules::get(&mut conn, reference.version).await?,
-    ))
+    Ok(web::Json(schedules::current(&mut conn).await?))
 }
 
 /// One fee schedule version.
@@ -200,17 +197,7 @@ async fn get_rates(
     _principal: Principal,
 ) -> ApiResult<web::Json<RatesView>> {
     let mut conn = state.stores.platform().await?;
-    let rates = fx::latest(&mut conn).await?;
-    let (_, inr_mid) = fx::derive(&rates, chrono::Utc::now(), state.config.fx_max_age_secs);
-    let feed = match &state.config.fx_feed_url {
-        Some(url) => fx::feed_status(&mut conn, url).await?,
-        None => None,
-    };
-    Ok(web::Json(RatesView {
-        rates,
-        inr_mid,
-        feed,
-    }))
+    Ok(web::Json(fx::view(&mut conn, &state.config).await?))
 }
 
 /// Record mid-market rate snapshots (admins).

@@ -125,6 +125,12 @@ pub async fn in_force(
     Ok((v.reference, v.schedule))
 }
 
+/// The version in force now, as listed.
+pub async fn current(conn: &mut AsyncPgConnection) -> ApiResult<FeeScheduleView> {
+    let (reference, _) = in_force(conn, Utc::now()).await?;
+    get(conn, reference.version).await
+}
+
 async fn in_force_id(conn: &mut AsyncPgConnection) -> ApiResult<Option<Uuid>> {
     Ok(fs::table
         .filter(fs::effective_from.le(Utc::now()))
