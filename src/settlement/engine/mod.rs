@@ -27,6 +27,7 @@
 
 mod estimate;
 mod gst;
+mod inr_costs;
 mod pricing;
 mod ranking;
 mod rates;
