@@ -117,97 +117,42 @@ struct CorridorFacts {
 const NO_SRVA: &str = "No bank in this country is known to hold a Special Rupee Vostro Account with an Indian bank; add the route to the schedule when one does.";
 const SRVA_NOTE: &str = "Only where the buyer's bank holds a Special Rupee Vostro Account (SRVA) with an Indian bank: check with the buyer's bank.";
 
-fn corridor_facts() -> Vec<CorridorFacts> {
-    vec![
-        CorridorFacts {
-            country: "CN",
-            local: CurrencyCode::CNY,
-            srva: Err(
-                "No Chinese bank is known to hold a Special Rupee Vostro Account; China→India trade settles through USD (SWIFT, or a CIPS leg then SWIFT).",
-            ),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "SG",
-            local: CurrencyCode::SGD,
-            srva: Ok(SRVA_NOTE),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "MY",
-            local: CurrencyCode::MYR,
-            srva: Ok(SRVA_NOTE),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "ID",
-            local: CurrencyCode::IDR,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "VN",
-            local: CurrencyCode::VND,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "TH",
-            local: CurrencyCode::THB,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "AE",
-            local: CurrencyCode::AED,
-            srva: Ok(
-                "Only where the buyer's bank holds a Special Rupee Vostro Account or settles under the India–UAE local-currency (INR–AED) framework: check with the buyer's bank.",
-            ),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "SA",
-            local: CurrencyCode::SAR,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "KE",
-            local: CurrencyCode::KES,
-            srva: Ok(SRVA_NOTE),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "NG",
-            local: CurrencyCode::NGN,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "ZA",
-            local: CurrencyCode::ZAR,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "US",
-            local: CurrencyCode::USD,
-            srva: Err(NO_SRVA),
-            swift_local: false,
-        },
-        CorridorFacts {
-            country: "GB",
-            local: CurrencyCode::GBP,
-            srva: Ok(SRVA_NOTE),
-            swift_local: true,
-        },
-        CorridorFacts {
-            country: "DE",
-            local: CurrencyCode::EUR,
-            srva: Ok(SRVA_NOTE),
-            swift_local: true,
-        },
-    ]
+const CN_NO_SRVA: &str = "No Chinese bank is known to hold a Special Rupee Vostro Account; China→India trade settles through USD (SWIFT, or a CIPS leg then SWIFT).";
+const AE_SRVA_NOTE: &str = "Only where the buyer's bank holds a Special Rupee Vostro Account or settles under the India–UAE local-currency (INR–AED) framework: check with the buyer's bank.";
+
+/// The corridors of the default schedule, one row each: country, local
+/// currency, SRVA availability, SWIFT in the local currency.
+#[rustfmt::skip]
+const CORRIDORS: [CorridorFacts; 14] = [
+    corridor("CN", CurrencyCode::CNY, Err(CN_NO_SRVA), false),
+    corridor("SG", CurrencyCode::SGD, Ok(SRVA_NOTE), false),
+    corridor("MY", CurrencyCode::MYR, Ok(SRVA_NOTE), false),
+    corridor("ID", CurrencyCode::IDR, Err(NO_SRVA), false),
+    corridor("VN", CurrencyCode::VND, Err(NO_SRVA), false),
+    corridor("TH", CurrencyCode::THB, Err(NO_SRVA), false),
+    corridor("AE", CurrencyCode::AED, Ok(AE_SRVA_NOTE), false),
+    corridor("SA", CurrencyCode::SAR, Err(NO_SRVA), false),
+    corridor("KE", CurrencyCode::KES, Ok(SRVA_NOTE), false),
+    corridor("NG", CurrencyCode::NGN, Err(NO_SRVA), false),
+    corridor("ZA", CurrencyCode::ZAR, Err(NO_SRVA), false),
+    corridor("US", CurrencyCode::USD, Err(NO_SRVA), false),
+    corridor("GB", CurrencyCode::GBP, Ok(SRVA_NOTE), true),
+    corridor("DE", CurrencyCode::EUR, Ok(SRVA_NOTE), true),
+];
+
+/// One row of [`CORRIDORS`].
+const fn corridor(
+    country: &'static str,
+    local: CurrencyCode,
+    srva: Result<&'static str, &'static str>,
+    swift_local: bool,
+) -> CorridorFacts {
+    CorridorFacts {
+        country,
+        local,
+        srva,
+        swift_local,
+    }
 }
 
 /// Currencies the default PSP routes accept besides USD (assumption: the
@@ -495,7 +440,7 @@ fn upi(country: &str) -> Route {
 /// buyer-side bank may hold one), three PSPs and UPI (not eligible). No
 /// platform fee: the reference gives no figure for it.
 pub fn default_fee_schedule() -> FeeSchedule {
-    let corridors = corridor_facts()
+    let corridors = CORRIDORS
         .into_iter()
         .map(|f| {
             let mut routes = vec![swift_usd(f.local, 1), swift_usd(f.local, 2)];

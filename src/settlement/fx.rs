@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::api::RatesView;
 use super::engine::Rates;
+use crate::config::Config;
 use crate::db::schema::{fx_feed_status, fx_rates};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::money::CurrencyCode;
@@ -213,6 +215,22 @@ pub async fn latest(conn: &mut AsyncPgConnection) -> ApiResult<Vec<RateSnapshot>
             }))
         })
         .collect()
+}
+
+/// What `GET /fx/rates` shows: the latest snapshot of every pair, the INR mids derived from
+/// them now, and the feed's state if one is configured.
+pub async fn view(conn: &mut AsyncPgConnection, config: &Config) -> ApiResult<RatesView> {
+    let rates = latest(conn).await?;
+    let (_, inr_mid) = derive(&rates, Utc::now(), config.fx_max_age_secs);
+    let feed = match &config.fx_feed_url {
+        Some(url) => feed_status(conn, url).await?,
+        None => None,
+    };
+    Ok(RatesView {
+        rates,
+        inr_mid,
+        feed,
+    })
 }
 
 /// Derives INR-per-unit mid rates from the latest snapshots.

@@ -1,6 +1,7 @@
 //! Settlement estimation: what a cross-border payment costs between the buyer's currency and
 //! the rupees that reach the seller, route by route. Figures are data (fee schedules, rates).
 
+pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod defaults;

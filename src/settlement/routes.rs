@@ -1,17 +1,18 @@
 //! Thin handlers for `/v1/settlement/*` and `/v1/fx/*`.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
+use super::admin;
 use super::api::*;
 use super::fx::{self, FeedStatus};
 use super::schedules::{self, FeeScheduleView, NewFeeSchedule};
 use super::service;
 use crate::AppState;
-use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiResult, AuthErrors, JsonErrors, Problem};
-use crate::http::{IdempotencyKey, Json, Page, PageParams};
-use crate::idempotency::RequestIdentity;
+use crate::auth::Principal;
+use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem};
+use crate::http::{Json, Page, PageParams};
+use crate::idempotency::Idempotency;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_estimate)
@@ -41,8 +42,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         AuthErrors,
         JsonErrors,
         (status = 201, body = Estimate, headers(("Location" = String))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid amount, currency, corridor, or no rate for a pair", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -50,13 +49,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn create_estimate(
     state: web::Data<AppState>,
     principal: Principal,
-    key: IdempotencyKey,
-    req: HttpRequest,
+    key: Idempotency,
     body: Json<CreateEstimate>,
 ) -> ApiResult<HttpResponse> {
-    let Json { value, fingerprint } = body;
-    let identity = RequestIdentity::post(principal.user_id, &key, req.path(), &fingerprint);
-    let (created, replayed) = service::create(&state, &principal, identity, value).await?;
+    let (created, replayed) = service::create(&state, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -69,7 +65,7 @@ async fn create_estimate(
     responses(
         AuthErrors,
         (status = 200, body = Page<Estimate>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/estimates")]
@@ -92,8 +88,8 @@ async fn list_estimates(
     params(("id" = Uuid, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = Estimate),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/estimates/{id}")]
@@ -136,10 +132,7 @@ async fn current_fee_schedule(
     _principal: Principal,
 ) -> ApiResult<web::Json<FeeScheduleView>> {
     let mut conn = state.stores.platform().await?;
-    let (reference, _) = schedules::in_force(&mut conn, chrono::Utc::now()).await?;
-    Ok(web::Json(
-        schedules::get(&mut conn, reference.version).await?,
-    ))
+    Ok(web::Json(schedules::current(&mut conn).await?))
 }
 
 /// One fee schedule version.
@@ -149,8 +142,8 @@ async fn current_fee_schedule(
     params(("version" = i32, Path)),
     responses(
         AuthErrors,
+        NotFound,
         (status = 200, body = FeeScheduleView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/settlement/fee-schedules/{version}")]
@@ -175,8 +168,6 @@ async fn get_fee_schedule(
         AuthErrors,
         JsonErrors,
         (status = 201, body = FeeScheduleView, headers(("Location" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/settlement/fee-schedules")]
@@ -185,10 +176,7 @@ async fn create_fee_schedule(
     principal: Principal,
     body: Json<NewFeeSchedule>,
 ) -> ApiResult<HttpResponse> {
-    principal.require(&[Role::Admin])?;
-    let mut conn = state.stores.platform().await?;
-    let created = schedules::create(&mut conn, principal.user_id, body.into_inner()).await?;
-    state.pricing.invalidate();
+    let created = admin::create_fee_schedule(&state, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -209,17 +197,7 @@ async fn get_rates(
     _principal: Principal,
 ) -> ApiResult<web::Json<RatesView>> {
     let mut conn = state.stores.platform().await?;
-    let rates = fx::latest(&mut conn).await?;
-    let (_, inr_mid) = fx::derive(&rates, chrono::Utc::now(), state.config.fx_max_age_secs);
-    let feed = match &state.config.fx_feed_url {
-        Some(url) => fx::feed_status(&mut conn, url).await?,
-        None => None,
-    };
-    Ok(web::Json(RatesView {
-        rates,
-        inr_mid,
-        feed,
-    }))
+    Ok(web::Json(fx::view(&mut conn, &state.config).await?))
 }
 
 /// Record mid-market rate snapshots (admins).
@@ -231,8 +209,6 @@ async fn get_rates(
         AuthErrors,
         JsonErrors,
         (status = 201, body = RatesCreated, headers(("Location" = String))),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/fx/rates")]
@@ -241,16 +217,7 @@ async fn post_rates(
     principal: Principal,
     body: Json<PostRates>,
 ) -> ApiResult<HttpResponse> {
-    principal.require(&[Role::Admin])?;
-    let checked = fx::check_rates(&body.rates, "rates", chrono::Utc::now())?;
-    let mut conn = state.stores.platform().await?;
-    let rates = fx::record(
-        &mut conn,
-        checked,
-        &format!("admin:{}", principal.user_id),
-        Some(principal.user_id),
-    )
-    .await?;
+    let rates = admin::post_rates(&state, &principal, &body).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/v1/fx/rates"))
         .json(RatesCreated { rates }))
@@ -271,13 +238,6 @@ async fn refresh_feed(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> ApiResult<web::Json<FeedStatus>> {
-    principal.require(&[Role::Admin])?;
-    let url = state.config.fx_feed_url.clone().ok_or_else(|| {
-        ApiError::Conflict("no FX feed is configured (EXPORTBRIDGE_FX_FEED_URL)".into())
-    })?;
-    let client = fx::feed_client(state.config.fx_feed_timeout_secs).map_err(ApiError::internal)?;
-    let mut conn = state.stores.platform().await?;
-    let status = fx::fetch_once(&mut conn, &client, &url).await?;
-    state.pricing.invalidate();
+    let status = admin::refresh_feed(&state, &principal).await?;
     Ok(web::Json(status))
 }

@@ -48,38 +48,29 @@ pub struct NewFeeSchedule {
     pub schedule: serde_json::Value,
 }
 
-type Row = (
-    Uuid,
-    i32,
-    String,
-    DateTime<Utc>,
-    serde_json::Value,
-    Option<Uuid>,
-    DateTime<Utc>,
-);
-
-fn columns() -> (
-    fs::id,
-    fs::version,
-    fs::label,
-    fs::effective_from,
-    fs::document,
-    fs::created_by,
-    fs::created_at,
-) {
-    (
-        fs::id,
-        fs::version,
-        fs::label,
-        fs::effective_from,
-        fs::document,
-        fs::created_by,
-        fs::created_at,
-    )
+/// A stored version as selected: the row `view` turns into a [`FeeScheduleView`].
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fs, check_for_backend(diesel::pg::Pg))]
+struct Row {
+    id: Uuid,
+    version: i32,
+    label: String,
+    effective_from: DateTime<Utc>,
+    document: serde_json::Value,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
 }
 
 fn view(row: Row, in_force_id: Option<Uuid>) -> ApiResult<FeeScheduleView> {
-    let (id, version, label, effective_from, document, created_by, created_at) = row;
+    let Row {
+        id,
+        version,
+        label,
+        effective_from,
+        document,
+        created_by,
+        created_at,
+    } = row;
     let schedule: FeeSchedule = serde_json::from_value(document).map_err(|e| {
         ApiError::internal(format!("stored fee schedule {version} unreadable: {e}"))
     })?;
@@ -124,14 +115,20 @@ pub async fn in_force(
     let row: Option<Row> = fs::table
         .filter(fs::effective_from.le(at))
         .order((fs::effective_from.desc(), fs::version.desc()))
-        .select(columns())
+        .select(Row::as_select())
         .first(conn)
         .await
         .optional()?;
     let row = row.ok_or_else(|| ApiError::Unavailable("no fee schedule is in force".into()))?;
-    let id = row.0;
+    let id = row.id;
     let v = view(row, Some(id))?;
     Ok((v.reference, v.schedule))
+}
+
+/// The version in force now, as listed.
+pub async fn current(conn: &mut AsyncPgConnection) -> ApiResult<FeeScheduleView> {
+    let (reference, _) = in_force(conn, Utc::now()).await?;
+    get(conn, reference.version).await
 }
 
 async fn in_force_id(conn: &mut AsyncPgConnection) -> ApiResult<Option<Uuid>> {
@@ -148,7 +145,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> ApiResult<Vec<FeeScheduleView
     let current = in_force_id(conn).await?;
     let rows: Vec<Row> = fs::table
         .order(fs::version.desc())
-        .select(columns())
+        .select(Row::as_select())
         .limit(200)
         .load(conn)
         .await?;
@@ -159,7 +156,7 @@ pub async fn get(conn: &mut AsyncPgConnection, version: i32) -> ApiResult<FeeSch
     let current = in_force_id(conn).await?;
     let row: Row = fs::table
         .filter(fs::version.eq(version))
-        .select(columns())
+        .select(Row::as_select())
         .first(conn)
         .await?;
     view(row, current)

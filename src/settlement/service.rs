@@ -17,8 +17,8 @@ use crate::config::Config;
 use crate::db::PgPool;
 use crate::db::schema::{organisations, settlement_estimates as se};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Direction, Page, PageParams};
-use crate::idempotency::{self, Created, RequestIdentity};
+use crate::http::{Direction, Json, Page, PageParams};
+use crate::idempotency::{self, Created, Idempotency};
 use crate::money::{CurrencyCode, Money, MoneyError};
 
 /// Maps an engine error to the request field it concerns.
@@ -99,10 +99,14 @@ async fn resolve_seller(
 pub async fn create(
     state: &AppState,
     principal: &Principal,
-    identity: RequestIdentity<'_>,
-    req: CreateEstimate,
+    key: &Idempotency,
+    body: Json<CreateEstimate>,
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Seller, Role::Buyer, Role::Admin])?;
+    let Json {
+        value: req,
+        fingerprint,
+    } = body;
     let pool = &state.stores.platform;
     // Priced before any connection is held for the key: pricing takes connections of its own
     // (the cache refresh, the named seller), and a request holding one connection while it
@@ -114,8 +118,9 @@ pub async fn create(
         .await?;
     let estimate = compute(pool, &state.config, &data, principal, req).await?;
     let location = format!("/v1/settlement/estimates/{}", estimate.id);
-    let (row, body) = to_row(principal, &estimate)?;
-    let created = Created::from_bytes(location, body);
+    let (row, bytes) = to_row(principal, &estimate)?;
+    let created = Created::from_bytes(location, bytes);
+    let identity = key.identity(principal.user_id, &fingerprint);
     if identity.key.0.is_none() {
         state.estimates.write(row).await?;
         return Ok((created, false));

@@ -461,21 +461,7 @@ pub fn estimate_route(
     } else {
         None
     };
-    let mut est = RouteEstimate {
-        id: match bearer {
-            Some(b) => format!("{}:{b}", route.code),
-            None => route.code.clone(),
-        },
-        route_code: route.code.clone(),
-        route_name: route.name.clone(),
-        rail: route.rail,
-        charge_bearer: bearer,
-        eligible: route.eligible,
-        reasons: Vec::new(),
-        notes: route.notes.clone(),
-        arrival: route.arrival,
-        pricing: None,
-    };
+    let mut est = unpriced(route, bearer);
     if !route.eligible {
         est.reasons.push(
             route
@@ -510,30 +496,65 @@ pub fn estimate_route(
         Target::SellerReceives {
             net_inr,
             buyer_currency,
-        } => match pricer.search(net_inr, buyer_currency, limits)? {
-            Some(mut p) => {
-                let over = p.net_inr.minor - net_inr.minor;
-                if over != 0 {
-                    est.notes.push(format!(
-                        "The target {net_inr} cannot be hit exactly: one {} less nets below it; \
-                         this amount delivers INR {} more.",
-                        Money::from_minor(1, buyer_currency),
-                        Money::inr(over).to_decimal()
-                    ));
-                }
-                p.target = Some(TargetOutcome {
-                    target_inr: net_inr,
-                    hit_exactly: over == 0,
-                    over_delivered_inr: Money::inr(over),
-                });
-                Priced::Viable(Box::new(p))
-            }
-            None => Priced::NotViable(format!(
-                "{net_inr} net cannot be reached with a buyer amount within the cap of {}",
-                limits.max_amount_inr
-            )),
-        },
+        } => price_to_target(&pricer, net_inr, buyer_currency, limits, &mut est.notes)?,
     };
+    settle(&mut est, priced, route, buyer_currency);
+    Ok(est)
+}
+
+/// The route's estimate before pricing: its identity, notes and arrival, no pricing yet.
+fn unpriced(route: &Route, bearer: Option<ChargeBearer>) -> RouteEstimate {
+    RouteEstimate {
+        id: match bearer {
+            Some(b) => format!("{}:{b}", route.code),
+            None => route.code.clone(),
+        },
+        route_code: route.code.clone(),
+        route_name: route.name.clone(),
+        rail: route.rail,
+        charge_bearer: bearer,
+        eligible: route.eligible,
+        reasons: Vec::new(),
+        notes: route.notes.clone(),
+        arrival: route.arrival,
+        pricing: None,
+    }
+}
+
+/// Prices the smallest buyer amount that nets `net_inr`, saying (in `notes`) by how much it
+/// overshoots when the target cannot be hit exactly.
+fn price_to_target(
+    pricer: &Pricer<'_>,
+    net_inr: Money,
+    buyer_currency: CurrencyCode,
+    limits: &EstimateLimits,
+    notes: &mut Vec<String>,
+) -> Result<Priced, EstimateError> {
+    let Some(mut p) = pricer.search(net_inr, buyer_currency, limits)? else {
+        return Ok(Priced::NotViable(format!(
+            "{net_inr} net cannot be reached with a buyer amount within the cap of {}",
+            limits.max_amount_inr
+        )));
+    };
+    let over = p.net_inr.minor - net_inr.minor;
+    if over != 0 {
+        notes.push(format!(
+            "The target {net_inr} cannot be hit exactly: one {} less nets below it; \
+             this amount delivers INR {} more.",
+            Money::from_minor(1, buyer_currency),
+            Money::inr(over).to_decimal()
+        ));
+    }
+    p.target = Some(TargetOutcome {
+        target_inr: net_inr,
+        hit_exactly: over == 0,
+        over_delivered_inr: Money::inr(over),
+    });
+    Ok(Priced::Viable(Box::new(p)))
+}
+
+/// Records the pricing on the estimate, or why the route is not offered for the amount.
+fn settle(est: &mut RouteEstimate, priced: Priced, route: &Route, buyer_currency: CurrencyCode) {
     match priced {
         // Costs that reach the amount leave the seller nothing (or out of pocket): not a
         // payout to offer, whatever the bearer.
@@ -562,5 +583,4 @@ pub fn estimate_route(
             est.reasons.push(reason);
         }
     }
-    Ok(est)
 }

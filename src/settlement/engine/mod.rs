@@ -27,10 +27,12 @@
 
 mod estimate;
 mod gst;
+mod inr_costs;
 mod pricing;
 mod ranking;
 mod rates;
 mod schedule;
+mod search;
 mod validation;
 
 pub use estimate::*;

@@ -180,7 +180,15 @@ impl FeeSchedule {
     }
 }
 
+/// Every problem with one route, `rp` being its path in the document.
 fn validate_route(e: &mut Errs, rp: &str, r: &Route) {
+    check_route_identity(e, rp, r);
+    check_route_coverage(e, rp, r);
+    check_route_fees(e, rp, r);
+}
+
+/// Code, name, eligibility and its reason, arrival window, currencies listed once.
+fn check_route_identity(e: &mut Errs, rp: &str, r: &Route) {
     if !is_slug(&r.code) {
         e.add(
             format!("{rp}.code"),
@@ -229,6 +237,11 @@ fn validate_route(e: &mut Errs, rp: &str, r: &Route) {
             );
         }
     }
+}
+
+/// What an eligible route must say to be priced (arrival, currencies, conversions),
+/// and no INR conversion for a route that carries INR.
+fn check_route_coverage(e: &mut Errs, rp: &str, r: &Route) {
     if r.eligible {
         if r.arrival.is_none() {
             e.add(format!("{rp}.arrival"), "required for an eligible route");
@@ -265,6 +278,10 @@ fn validate_route(e: &mut Errs, rp: &str, r: &Route) {
             "not used: the route carries INR (put the spread in conversion_abroad)",
         );
     }
+}
+
+/// Each fee and spread of the route is well formed.
+fn check_route_fees(e: &mut Errs, rp: &str, r: &Route) {
     if let Some(f) = &r.sender_fee {
         check_fixed(e, &format!("{rp}.sender_fee"), f);
     }
