@@ -293,41 +293,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// The optional `Idempotency-Key` request header of a create request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(pub Option<String>);
-
-pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
-pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
-/// Visible ASCII (`!` to `~`), as the OpenAPI document states it.
-pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
-
-impl FromRequest for IdempotencyKey {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = match req.headers().get(IDEMPOTENCY_KEY_HEADER) {
-            None => Ok(IdempotencyKey(None)),
-            Some(v) => match v.to_str() {
-                Ok(s)
-                    if !s.is_empty()
-                        && s.len() <= IDEMPOTENCY_KEY_MAX_LEN
-                        && s.bytes().all(|b| b.is_ascii_graphic()) =>
-                {
-                    Ok(IdempotencyKey(Some(s.to_owned())))
-                }
-                _ => Err(ApiError::field(
-                    "Idempotency-Key",
-                    "invalid",
-                    "must be 1 to 255 visible ASCII characters",
-                )),
-            },
-        };
-        std::future::ready(key)
-    }
-}
-
 /// The `If-Match` request header of an update: absent, `*`, or a list of entity tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {

@@ -17,7 +17,6 @@ use uuid::Uuid;
 use crate::db::AsyncFunc;
 use crate::db::schema::idempotency_keys as ik;
 use crate::error::{ApiError, ApiResult};
-use crate::http::IdempotencyKey;
 
 /// A create response as saved for replay.
 #[derive(Debug, Clone)]
@@ -58,6 +57,38 @@ impl Created {
     }
 }
 
+/// The optional `Idempotency-Key` request header of a create request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+pub const IDEMPOTENCY_KEY_MAX_LEN: usize = 255;
+/// Visible ASCII (`!` to `~`), as the OpenAPI document states it.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]+$";
+
+impl IdempotencyKey {
+    /// The request's header, if any: 1 to 255 visible ASCII characters, else a 422.
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let Some(value) = req.headers().get(IDEMPOTENCY_KEY_HEADER) else {
+            return Ok(IdempotencyKey(None));
+        };
+        match value.to_str() {
+            Ok(s)
+                if !s.is_empty()
+                    && s.len() <= IDEMPOTENCY_KEY_MAX_LEN
+                    && s.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Ok(IdempotencyKey(Some(s.to_owned())))
+            }
+            _ => Err(ApiError::field(
+                IDEMPOTENCY_KEY_HEADER,
+                "invalid",
+                "must be 1 to 255 visible ASCII characters",
+            )),
+        }
+    }
+}
+
 /// The extractor of every create request: its optional `Idempotency-Key` header and the path it
 /// was sent to. A bad header is refused (422) before the handler runs.
 #[derive(Debug, Clone)]
@@ -70,9 +101,8 @@ impl FromRequest for Idempotency {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let key = IdempotencyKey::from_request(req, payload).into_inner();
-        std::future::ready(key.map(|key| Idempotency {
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(IdempotencyKey::of(req).map(|key| Idempotency {
             key,
             path: req.path().to_owned(),
         }))

@@ -142,7 +142,7 @@ fn operations_mut(
 }
 
 /// Rules enforced by the HTTP layer for every route, written into the document where they
-/// apply: the `Idempotency-Key` alphabet and length (`http::IdempotencyKey`), and the 408 of a
+/// apply: the `Idempotency-Key` alphabet and length (`idempotency::IdempotencyKey`), and the 408 of a
 /// body that arrives too late (`http::body_deadline`).
 fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::path::ParameterIn;
@@ -153,14 +153,14 @@ fn document_http_rules(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
             if param.parameter_in == ParameterIn::Header
                 && param
                     .name
-                    .eq_ignore_ascii_case(http::IDEMPOTENCY_KEY_HEADER)
+                    .eq_ignore_ascii_case(idempotency::IDEMPOTENCY_KEY_HEADER)
             {
                 param.schema = Some(RefOr::T(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .min_length(Some(1))
-                        .max_length(Some(http::IDEMPOTENCY_KEY_MAX_LEN))
-                        .pattern(Some(http::IDEMPOTENCY_KEY_PATTERN))
+                        .max_length(Some(idempotency::IDEMPOTENCY_KEY_MAX_LEN))
+                        .pattern(Some(idempotency::IDEMPOTENCY_KEY_PATTERN))
                         .into(),
                 ));
             }
