@@ -976,3 +976,25 @@ async fn the_estimate_writer_is_reported_in_readiness_and_metrics() {
         assert!(metrics.contains(line), "{line} missing from\n{metrics}");
     }
 }
+
+/// Rates an admin posts price the very next estimate of this instance (the pricing cache is
+/// dropped on the write, not left to its TTL).
+#[tokio::test]
+async fn posted_rates_price_the_next_estimate_at_once() {
+    let app = TestApp::spawn().await;
+    let (admin, seller) = ready(&app).await;
+    let inr_per_usd = |e: &Value| rate_of(&e["rates"], "USD")["inr_per_unit"].clone();
+    let before: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inr_per_usd(&before), "84.00");
+    app.post_rates(&admin, &[("USD", "INR", "85.25")]).await;
+    let after: Value = estimate(&app, &seller, usd_10k())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inr_per_usd(&after), "85.25");
+}

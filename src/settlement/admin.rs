@@ -22,7 +22,8 @@ pub async fn create_fee_schedule(
     Ok(created)
 }
 
-/// Records a batch of mid-market rates posted by an admin (source `admin:<user id>`).
+/// Records a batch of mid-market rates posted by an admin (source `admin:<user id>`); estimates
+/// priced in this process use them at once.
 pub async fn post_rates(
     state: &AppState,
     principal: &Principal,
@@ -31,13 +32,15 @@ pub async fn post_rates(
     principal.require(&[Role::Admin])?;
     let checked = fx::check_rates(&req.rates, "rates", chrono::Utc::now())?;
     let mut conn = state.stores.platform().await?;
-    fx::record(
+    let recorded = fx::record(
         &mut conn,
         checked,
         &format!("admin:{}", principal.user_id),
         Some(principal.user_id),
     )
-    .await
+    .await?;
+    state.pricing.invalidate();
+    Ok(recorded)
 }
 
 /// Fetches the configured FX feed now; a failing feed is recorded in the status it returns.
