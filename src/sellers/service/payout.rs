@@ -76,8 +76,11 @@ pub async fn put_payout_account(
     ensure_editable(seller.status)?;
     let local_pool = in_country_store(stores, &seller.home_jurisdiction)?;
     let summary = insert_payout_row(local_pool, &seller, account).await?;
-    let linked =
-        link_payout_account(&mut *stores.platform().await?, &seller, if_match, &summary).await;
+    // No platform connection counts as a failed link too: the new row must not be left behind.
+    let linked = async {
+        link_payout_account(&mut *stores.platform().await?, &seller, if_match, &summary).await
+    }
+    .await;
     let stale = match linked {
         Ok(previous) => previous,
         Err(e) => {
