@@ -19,6 +19,7 @@ pub mod seed;
 pub mod sellers;
 pub mod settlement;
 pub mod vetting;
+pub mod vocabulary;
 pub mod webhooks;
 
 use std::net::TcpListener;

@@ -8,84 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::vocabulary::text_enum;
+
 #[allow(unused_imports)] // referenced by `#[schema(value_type = …)]`
 use crate::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, UdyamNumber};
-
-/// A closed vocabulary stored as text.
-pub trait Vocabulary: Sized + Copy + 'static {
-    const ALL: &'static [Self];
-    fn as_str(self) -> &'static str;
-
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == s)
-    }
-
-    /// The accepted values, for error messages.
-    fn expected() -> String {
-        Self::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Declares a `Vocabulary` enum, serialised as its snake_case text in JSON and stored as that
-/// text in SQL (`FromSql`/`ToSql` for `Text`), so rows and queries use the enum itself.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        /// Read from its text column; an unknown value is an error, never a default.
-        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
-            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                    diesel::sql_types::Text,
-                    diesel::pg::Pg,
-                >>::from_sql(value)?;
-                <$name as Vocabulary>::parse(&text).ok_or_else(|| {
-                    format!("unknown {} {text:?} in the database", stringify!($name)).into()
-                })
-            }
-        }
-
-        /// Written as its text.
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-            ) -> diesel::serialize::Result {
-                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
-                    self.as_str(),
-                    out,
-                )
-            }
-        }
-
-        impl Vocabulary for $name {
-            const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 text_enum!(
     /// Where a seller profile is in vetting. `draft` and `changes_requested` are editable by the

@@ -8,11 +8,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::api::{AuditAction, BadgeKind, SellerStatus, Vocabulary};
+use super::api::{AuditAction, BadgeKind, SellerStatus};
 use super::model::{AuditRow, SellerRow, badge_of, public_id};
 use crate::auth::Principal;
 use crate::db::schema::{seller_audit_log, sellers};
 use crate::error::{ApiError, ApiResult};
+use crate::vocabulary::Vocabulary;
 
 /// Something that moves a seller profile through its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,16 +10,17 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, visible_seller};
-use super::validation::check_vocab;
 use super::views::document_view;
 use crate::auth::Principal;
 use crate::db::schema::{seller_documents, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{Direction, Page, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
-use crate::sellers::api::{DocumentView, EvidenceKind, Vocabulary};
+use crate::sellers::api::{DocumentView, EvidenceKind};
 use crate::sellers::model::{DocumentRow, SellerRow, public_id};
 use crate::sellers::storage::{self, DocumentKind, UploadForm, UploadedFile};
+use crate::vocabulary::Vocabulary;
+use crate::vocabulary::check_vocab;
 
 /// A document upload that passed every check, still in the temporary directory.
 pub struct CheckedUpload {

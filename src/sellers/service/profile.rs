@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, own_seller, seller_by_id, visible_seller};
-use super::validation::{check_id, check_text, check_vocab, check_vocab_list};
+use super::validation::{check_id, check_text};
 use super::views::{profile_view, public_view};
 use crate::auth::{Principal, Role, parse_email};
 use crate::db::schema::{organisations, sellers};
@@ -17,6 +17,7 @@ use crate::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, U
 use crate::sellers::api::*;
 use crate::sellers::lifecycle::{Actor, record_created};
 use crate::sellers::model::{NewSeller, ProfileColumns, SellerRow};
+use crate::vocabulary::{check_vocab, check_vocab_list};
 
 pub const MAX_CONTACTS: usize = 10;
 /// Caps on the lists of a profile (also `max_items` in the schema): the sectors and public
@@ -399,6 +400,7 @@ pub async fn public_profile(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult
 mod tests {
     use super::*;
     use crate::sellers::service::test_fixtures::{YEAR, gstin, valid_request};
+    use crate::vocabulary::Vocabulary;
 
     fn fields(result: ApiResult<ProfileColumns>) -> Vec<(String, String)> {
         match result {

@@ -4,7 +4,6 @@
 
 use crate::error::Validator;
 use crate::identifiers::IdError;
-use crate::sellers::api::Vocabulary;
 
 /// A stable error code for an identifier problem.
 fn id_code(e: &IdError) -> &'static str {
@@ -58,37 +57,4 @@ pub(super) fn check_text(
     } else {
         Some(text.to_owned())
     }
-}
-
-pub(super) fn check_vocab<T: Vocabulary>(v: &mut Validator, field: &str, raw: &str) -> Option<T> {
-    let parsed = T::parse(&raw.trim().to_ascii_lowercase());
-    if parsed.is_none() {
-        v.push(
-            field,
-            "invalid",
-            format!("must be one of: {}", T::expected()),
-        );
-    }
-    parsed
-}
-
-pub(super) fn check_vocab_list<T: Vocabulary + Ord>(
-    v: &mut Validator,
-    field: &str,
-    raw: Option<Vec<String>>,
-    max: usize,
-) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for (i, item) in v
-        .cap_list(field, raw.unwrap_or_default(), max)
-        .iter()
-        .enumerate()
-    {
-        if let Some(value) = check_vocab::<T>(v, &format!("{field}[{i}]"), item)
-            && !out.contains(&value)
-        {
-            out.push(value);
-        }
-    }
-    out
 }

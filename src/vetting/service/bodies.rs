@@ -12,9 +12,10 @@ use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{Direction, Json, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
 use crate::identifiers::CountryCode;
-use crate::sellers::api::{EnterpriseType, Sector, SellerStatus, Vocabulary};
+use crate::sellers::api::{EnterpriseType, Sector, SellerStatus};
 use crate::vetting::api::*;
 use crate::vetting::model::VettingBodyRow;
+use crate::vocabulary::Vocabulary;
 
 /// How long a claim lasts; claiming again renews it.
 pub const DEFAULT_VALIDITY_MONTHS: i32 = 12;

@@ -15,9 +15,10 @@ use super::claims::live_claim;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiResult, Validator};
 use crate::identifiers::IndianState;
-use crate::sellers::api::{EnterpriseType, MsmeCategory, Sector, SellerStatus, Vocabulary};
+use crate::sellers::api::{EnterpriseType, MsmeCategory, Sector, SellerStatus};
 use crate::vetting::api::*;
 use crate::vetting::model::VettingBodyRow;
+use crate::vocabulary::Vocabulary;
 
 /// Position of the seller's best sector in the body's priority list; sellers in no priority
 /// sector come after all that are (rank = number of priority sectors).
