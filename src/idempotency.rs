@@ -136,8 +136,9 @@ pub struct RequestIdentity<'a> {
 }
 
 impl<'a> RequestIdentity<'a> {
-    /// A `POST` (every create is one) by `user_id` to `path`.
-    pub fn post(
+    /// A `POST` (every create is one) by `user_id` to `path`; built only by
+    /// [`Idempotency::identity`], so every create names its request the same way.
+    fn post(
         user_id: Uuid,
         key: &'a IdempotencyKey,
         path: &'a str,
