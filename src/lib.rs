@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod identifiers;
+pub mod listings;
 pub mod maintenance;
 pub mod money;
 pub mod observability;

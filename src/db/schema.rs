@@ -129,6 +129,7 @@ diesel::table! {
         badge_issued_by -> Nullable<Uuid>,
         badge_issued_at -> Nullable<Timestamptz>,
         badge_valid_until -> Nullable<Timestamptz>,
+        storefront_slug -> Nullable<Text>,
         home_jurisdiction -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -365,3 +366,70 @@ diesel::allow_tables_to_appear_in_same_query!(vetting_bodies, sellers);
 diesel::allow_tables_to_appear_in_same_query!(vetting_bodies, organisations);
 diesel::allow_tables_to_appear_in_same_query!(vetting_checklist, users);
 diesel::allow_tables_to_appear_in_same_query!(vetting_checklist, sellers);
+
+diesel::table! {
+    /// `search_vector` (a generated tsvector) is left out: the catalogue reads it in SQL.
+    listings (id) {
+        id -> Uuid,
+        seller_id -> Uuid,
+        status -> Text,
+        version -> Int4,
+        title -> Text,
+        description -> Text,
+        sector -> Text,
+        hs_code -> Text,
+        keywords -> Array<Text>,
+        attributes -> Jsonb,
+        moq -> Int8,
+        moq_unit -> Text,
+        currency -> Text,
+        price_breaks -> Jsonb,
+        price_minor -> Int8,
+        incoterms -> Jsonb,
+        incoterm_codes -> Array<Text>,
+        lead_time_days -> Int4,
+        monthly_capacity -> Nullable<Int8>,
+        certifications -> Array<Text>,
+        origin_state -> Text,
+        samples_available -> Bool,
+        image_urls -> Array<Text>,
+        listing_fee_minor -> Nullable<Int8>,
+        listing_fee_gst_minor -> Nullable<Int8>,
+        listing_fee_currency -> Nullable<Text>,
+        fee_schedule_version -> Nullable<Int4>,
+        fee_waived_reason -> Nullable<Text>,
+        first_published_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        seller_in_good_standing -> Bool,
+        seller_verified -> Bool,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    listing_audit_log (id) {
+        id -> Uuid,
+        listing_id -> Uuid,
+        actor_user_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        version -> Int4,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    catalogue_terms (word) {
+        word -> Text,
+    }
+}
+
+diesel::joinable!(listings -> sellers (seller_id));
+diesel::joinable!(listing_audit_log -> listings (listing_id));
+
+diesel::allow_tables_to_appear_in_same_query!(listings, sellers);
+diesel::allow_tables_to_appear_in_same_query!(listing_audit_log, listings);

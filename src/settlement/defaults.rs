@@ -10,7 +10,7 @@ use rust_decimal_macros::dec;
 use crate::money::CurrencyCode;
 use crate::settlement::engine::{
     ArrivalWindow, ConversionGstSlabs, Corridor, FeeSchedule, FixedFee, GstRounding, GstSlab, Hop,
-    InrConversion, InrFee, PspFee, Rail, Route, Spread,
+    InrConversion, InrFee, ListingFee, PspFee, Rail, Route, Spread,
 };
 
 /// Version label of [`default_fee_schedule`].
@@ -466,6 +466,7 @@ pub fn default_fee_schedule() -> FeeSchedule {
         gst_rate_on_conversion: dec!(0.18),
         conversion_gst_slabs: rule_32_2_b_slabs(),
         corridors,
+        listing_fee: ListingFee::default(),
     }
 }
 

@@ -27,10 +27,31 @@ pub struct FeeSchedule {
     /// Corridors (buyer country → seller jurisdiction) and their routes; at most 250.
     #[schema(max_items = 250)]
     pub corridors: Vec<Corridor>,
+    /// The fee for publishing a listing (absent in schedules older than listings: the default).
+    #[serde(default)]
+    pub listing_fee: ListingFee,
 }
 
 fn default_gst_rate() -> Decimal {
     Decimal::new(18, 2)
+}
+
+/// What a seller pays to publish a listing: charged once, at its first publish, plus GST at
+/// `gst_rate_on_fees`. Verified MSMEs (a valid `verified_msme` badge) list for free.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ListingFee {
+    /// The fee per listing before GST, INR (0 makes listing free for everyone).
+    #[schema(value_type = String, example = "500")]
+    pub amount_inr: Decimal,
+}
+
+impl Default for ListingFee {
+    /// ₹500 per listing: the platform's own figure (the reference sets none).
+    fn default() -> Self {
+        ListingFee {
+            amount_inr: Decimal::new(500, 0),
+        }
+    }
 }
 
 /// The Rule 32(2)(b) table: the taxable value of converting a gross amount A

@@ -75,6 +75,7 @@ fn example_schedule(route: Route) -> FeeSchedule {
             seller_jurisdiction: "IN".into(),
             routes: vec![route],
         }],
+        listing_fee: Default::default(),
     }
 }
 

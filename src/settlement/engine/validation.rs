@@ -89,6 +89,12 @@ impl FeeSchedule {
             true,
         );
         self.validate_slabs(&mut e);
+        check_amount_field(
+            &mut e,
+            "listing_fee.amount_inr",
+            self.listing_fee.amount_inr,
+            CurrencyCode::INR,
+        );
         if self.corridors.is_empty() {
             e.add("corridors", "at least one corridor is required");
         }

@@ -1,0 +1,13 @@
+DROP TABLE listing_audit_log;
+DROP FUNCTION append_only();
+DROP TRIGGER sellers_standing_to_listings ON sellers;
+DROP FUNCTION sellers_standing_to_listings();
+DROP TABLE listings;
+DROP FUNCTION listings_take_standing();
+DROP FUNCTION listings_collect_terms();
+DROP TABLE catalogue_terms;
+DROP FUNCTION listing_search_vector(text, text[], text);
+DROP TRIGGER sellers_assign_slug ON sellers;
+DROP FUNCTION sellers_assign_slug();
+DROP FUNCTION seller_slug(text, uuid);
+ALTER TABLE sellers DROP COLUMN storefront_slug;
