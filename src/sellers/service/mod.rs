@@ -1,7 +1,7 @@
 //! Seller use cases, one file each — the profile, evidence documents, the payout account,
 //! readiness for submission, the audit log — with who may see what (`access`), the API views
-//! built from rows (`views`) and the field checks the request parsers share (`validation`). The
-//! lifecycle itself (statuses, moves, recording them) lives in `crate::sellers::lifecycle`.
+//! built from rows (`views`). The field checks the request parsers share are the foundation's
+//! `crate::fields`. The lifecycle itself (statuses, moves, recording them) lives in `crate::sellers::lifecycle`.
 
 mod access;
 mod audit;
@@ -11,7 +11,6 @@ mod profile;
 mod submission;
 #[cfg(test)]
 mod test_fixtures;
-mod validation;
 mod views;
 
 pub use self::access::{NamedSeller, can_view, editable_own_seller, named};

@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, no_profile_yet, own_seller};
-use super::validation::{check_id, check_text};
+use crate::fields::{check_id, check_text};
 use crate::auth::{Principal, Role};
 use crate::db::schema::{payout_accounts, sellers};
 use crate::db::{PgPool, Stores};

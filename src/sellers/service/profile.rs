@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, own_seller, seller_by_id, visible_seller};
-use super::validation::{check_id, check_text};
+use crate::fields::{check_id, check_text};
 use super::views::{profile_view, public_view};
 use crate::auth::{Principal, Role, parse_email};
 use crate::db::schema::{organisations, sellers};

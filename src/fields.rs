@@ -1,6 +1,6 @@
-//! Field checks shared by the request parsers (profile, payout account, upload): each records a
-//! problem in the `Validator` under the field's name with a stable code, and returns the parsed
-//! value when there was none.
+//! Field checks shared by request parsers of every domain (seller profile, payout account,
+//! listings): each records a problem in the `Validator` under the field's name with a stable
+//! code, and returns the parsed value when there was none.
 
 use crate::error::Validator;
 use crate::identifiers::IdError;
@@ -22,7 +22,7 @@ fn id_code(e: &IdError) -> &'static str {
     }
 }
 
-pub(super) fn check_id<T>(v: &mut Validator, field: &str, parsed: Result<T, IdError>) -> Option<T> {
+pub fn check_id<T>(v: &mut Validator, field: &str, parsed: Result<T, IdError>) -> Option<T> {
     match parsed {
         Ok(value) => Some(value),
         Err(e) => {
@@ -33,7 +33,7 @@ pub(super) fn check_id<T>(v: &mut Validator, field: &str, parsed: Result<T, IdEr
 }
 
 /// Trimmed, non-empty, at most `max` characters, no control characters.
-pub(super) fn check_text(
+pub fn check_text(
     v: &mut Validator,
     field: &str,
     raw: Option<String>,
