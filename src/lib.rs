@@ -81,6 +81,8 @@ impl AppState {
         (name = "admin", description = "Platform administration"),
         (name = "sellers", description = "Seller profiles, evidence documents, payout account, submission for vetting, audit log, public profile"),
         (name = "vetting", description = "Vetting bodies, the officers' queue, claims, checklists, decisions, badges, suspension and expiry"),
+        (name = "listings", description = "A seller's wholesale listings: HS code, MOQ, price breaks, incoterms; draft, publish, pause, archive"),
+        (name = "storefronts", description = "A seller's public storefront: profile, badge, published listings"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
         (name = "webhooks", description = "Signed event notifications to your systems"),
@@ -111,6 +113,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         scope::scope("/v1")
             .configure(auth::routes::configure)
             .configure(sellers::routes::configure)
+            .configure(listings::routes::configure)
             .configure(settlement::routes::configure)
             .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),

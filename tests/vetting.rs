@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::sellers::*;
+use common::vetting::*;
 use common::{
     Session, StubServer, TestApp, assert_problem, header, problem_fields, verify, wait_for,
 };
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use exportbridge::auth::Role;
 use exportbridge::db::schema::{outbox_events, seller_audit_log, sellers};
-use reqwest::{Method, Response};
+use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -25,93 +26,6 @@ const MANDATORY: [&str; 5] = [
     "address_proof",
     "manufacturing_evidence",
 ];
-
-struct Forum {
-    admin: Session,
-    body_id: Uuid,
-    officer: Session,
-}
-
-/// An admin, the SME forum (priority: textiles, then handicrafts) and one of its officers.
-async fn forum(app: &TestApp) -> Forum {
-    let admin = app.login_as(Role::Admin).await;
-    let body = app
-        .create_vetting_body(
-            &admin,
-            &json!({"name": "SME Export Promotion Forum", "jurisdiction": "IN", "priority_sectors": ["textiles", "handicrafts"]}),
-        )
-        .await;
-    let body_id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
-    let officer = app.officer_of(&admin, body_id).await;
-    Forum {
-        admin,
-        body_id,
-        officer,
-    }
-}
-
-async fn submitted(app: &TestApp, profile: &Value) -> (Session, Uuid) {
-    let (s, id) = complete_seller_with(app, profile).await;
-    json_of(submit(app, &s).await, 200).await;
-    (s, id)
-}
-
-fn app_path(id: Uuid, rest: &str) -> String {
-    format!("/v1/vetting/applications/{id}{rest}")
-}
-
-async fn claim(app: &TestApp, officer: &Session, id: Uuid) -> Response {
-    app.post_json(&app_path(id, "/claim"), &json!({}), Some(&officer.token))
-        .await
-}
-
-async fn tick(app: &TestApp, officer: &Session, id: Uuid, code: &str, ticked: bool) -> Response {
-    app.request(
-        Method::PUT,
-        &app_path(id, &format!("/checklist/{code}")),
-        Some(&officer.token),
-        Some(&json!({"ticked": ticked, "note": format!("checked {code}")})),
-    )
-    .await
-}
-
-async fn decide(app: &TestApp, who: &Session, id: Uuid, body: Value) -> Response {
-    app.client
-        .post(app.url(&app_path(id, "/decision")))
-        .bearer_auth(&who.token)
-        .header("X-Request-Id", "req-decision-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Ticks every applicable mandatory item.
-async fn tick_mandatory(app: &TestApp, officer: &Session, id: Uuid) {
-    let list = json_of(
-        app.get(&app_path(id, "/checklist"), Some(&officer.token))
-            .await,
-        200,
-    )
-    .await;
-    for code in list["missing_mandatory"].as_array().unwrap() {
-        json_of(
-            tick(app, officer, id, code.as_str().unwrap(), true).await,
-            200,
-        )
-        .await;
-    }
-}
-
-async fn approve(app: &TestApp, officer: &Session, id: Uuid) -> Value {
-    json_of(claim(app, officer, id).await, 200).await;
-    tick_mandatory(app, officer, id).await;
-    json_of(
-        decide(app, officer, id, json!({"decision": "approve"})).await,
-        200,
-    )
-    .await
-}
 
 async fn audit(app: &TestApp, who: &Session, id: Uuid) -> Vec<Value> {
     json_of(

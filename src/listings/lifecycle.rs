@@ -199,7 +199,7 @@ mod tests {
             (S::Published, A::Archive, S::Archived),
             (S::Paused, A::Archive, S::Archived),
         ];
-        for from in S::ALL {
+        for &from in S::ALL {
             for action in A::ALL {
                 let expected = allowed
                     .iter()

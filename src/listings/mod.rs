@@ -7,4 +7,7 @@
 //! Other modules use `api`, `model` and the names exported here — never `service`.
 
 pub mod api;
+pub mod lifecycle;
 pub mod model;
+pub mod routes;
+pub mod service;

@@ -7,11 +7,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, no_profile_yet, own_seller};
-use crate::fields::{check_id, check_text};
 use crate::auth::{Principal, Role};
 use crate::db::schema::{payout_accounts, sellers};
 use crate::db::{PgPool, Stores};
 use crate::error::{ApiError, ApiResult, Validator};
+use crate::fields::{check_id, check_text};
 use crate::http::{IfMatch, etag};
 use crate::identifiers::{BankAccountNumber, Ifsc};
 use crate::sellers::api::{PayoutAccountRequest, PayoutAccountSummary};

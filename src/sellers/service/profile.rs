@@ -7,11 +7,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::access::{ensure_editable, own_seller, seller_by_id, visible_seller};
-use crate::fields::{check_id, check_text};
 use super::views::{profile_view, public_view};
 use crate::auth::{Principal, Role, parse_email};
 use crate::db::schema::{organisations, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
+use crate::fields::{check_id, check_text};
 use crate::http::{IfMatch, etag};
 use crate::identifiers::{CountryCode, Gstin, Iec, IndianState, Pan, PhoneE164, UdyamNumber};
 use crate::sellers::api::*;
