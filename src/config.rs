@@ -297,6 +297,30 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
 
+    /// Requests a minute one client address may make, sustained, to the public
+    /// (unauthenticated) routes that are rate-limited; more get 429 with `Retry-After`.
+    /// 0 turns the limit off. Default 120.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_PUBLIC_RATE_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub public_rate_per_minute: u32,
+
+    /// Requests one client address may make at once to those routes before the sustained rate
+    /// applies. Default 40.
+    #[arg(long, env = "EXPORTBRIDGE_PUBLIC_BURST", default_value_t = 40)]
+    pub public_burst: u32,
+
+    /// Client addresses the public rate limit tracks at once (memory stays bounded); beyond
+    /// that, new addresses pass unlimited until refilled buckets are swept out. Default 100000.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_PUBLIC_RATE_MAX_CLIENTS",
+        default_value_t = 100_000
+    )]
+    pub public_rate_max_clients: usize,
+
     /// Bearer token that `/metrics` requires. Unset: in dev mode metrics are served to loopback
     /// clients only; in production mode `/metrics` is disabled (404).
     #[arg(long, env = "EXPORTBRIDGE_METRICS_TOKEN", hide_env_values = true)]
@@ -394,6 +418,14 @@ impl Config {
                     .into(),
             );
         }
+        if self.public_rate_per_minute > 0 && !(1..=100_000).contains(&self.public_burst) {
+            return Err("EXPORTBRIDGE_PUBLIC_BURST must be between 1 and 100000".into());
+        }
+        if !(1..=10_000_000).contains(&self.public_rate_max_clients) {
+            return Err(
+                "EXPORTBRIDGE_PUBLIC_RATE_MAX_CLIENTS must be between 1 and 10000000".into(),
+            );
+        }
         if self.max_connections == 0 {
             return Err("EXPORTBRIDGE_MAX_CONNECTIONS must be positive".into());
         }
@@ -430,6 +462,17 @@ mod tests {
         assert_eq!(s.jurisdiction, "IN");
         assert!("IND=postgres://x".parse::<InCountryStore>().is_err());
         assert!("IN=mysql://x".parse::<InCountryStore>().is_err());
+    }
+
+    #[test]
+    fn the_public_rate_limit_needs_a_burst_unless_it_is_off() {
+        let mut c = Config::local_defaults();
+        c.public_burst = 0;
+        assert!(c.validate().is_err());
+        c.public_rate_per_minute = 0;
+        assert!(c.validate().is_ok());
+        c.public_rate_max_clients = 0;
+        assert!(c.validate().is_err());
     }
 
     #[test]

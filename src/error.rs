@@ -391,3 +391,17 @@ problem_responses! {
         Invalid = 422: "Invalid fields, listed in errors",
     }
 }
+
+/// The 429 of a public route limited per client address (`ratelimit::PublicClient`), for the
+/// OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum RateLimited {
+    #[response(
+        status = 429,
+        description = "Too many requests from this client address; retry after Retry-After seconds",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Whole seconds to wait before retrying (at least 1)"))
+    )]
+    TooManyRequests(Problem),
+}

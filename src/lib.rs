@@ -17,6 +17,7 @@ pub mod money;
 pub mod observability;
 pub mod ops;
 pub mod paging;
+pub mod ratelimit;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub estimates: settlement::writer::EstimateWriter,
     /// Recently checked sessions of access tokens.
     pub sessions: auth::sessions::SessionCache,
+    /// Requests per client address on the public routes that take `ratelimit::PublicClient`.
+    pub public_limit: ratelimit::RateLimiter,
 }
 
 impl AppState {
@@ -247,6 +250,7 @@ impl Application {
             pricing: Default::default(),
             estimates: Default::default(),
             sessions: Default::default(),
+            public_limit: ratelimit::RateLimiter::public(&config),
             config,
         });
         start_up(&state).await;

@@ -13,10 +13,13 @@ use super::api::*;
 use super::{service, storage};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
+use crate::error::{
+    ApiResult, AuthErrors, JsonErrors, NotFound, Problem, RateLimited, TokenErrors,
+};
 use crate::http::{IfMatch, Json, Page, PageParams, etag};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
+use crate::ratelimit::PublicClient;
 use crate::sellers::lifecycle::Actor;
 
 /// The path of a seller.
@@ -239,11 +242,13 @@ async fn get_profile(
     params(SellerPath),
     responses(
         NotFound,
+        RateLimited,
         (status = 200, body = PublicProfile),
     )
 )]
 #[get("/sellers/{id:[0-9a-fA-F-]+}/public")]
 async fn public_profile(
+    _client: PublicClient,
     state: web::Data<AppState>,
     id: web::Path<SellerPath>,
 ) -> ApiResult<web::Json<PublicProfile>> {
