@@ -9,5 +9,5 @@ DROP TABLE catalogue_terms;
 DROP FUNCTION listing_search_vector(text, text[], text);
 DROP TRIGGER sellers_assign_slug ON sellers;
 DROP FUNCTION sellers_assign_slug();
-DROP FUNCTION seller_slug(text, uuid);
+DROP FUNCTION seller_slug(text, uuid, boolean);
 ALTER TABLE sellers DROP COLUMN storefront_slug;

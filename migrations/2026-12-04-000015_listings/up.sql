@@ -2,30 +2,36 @@
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
--- Storefront address of a seller: its name made URL-safe plus 8 hex digits of its public id,
--- given once when the seller first has a name and kept when the name changes (links stay valid).
+-- Storefront address of a seller: its name made URL-safe plus the last 8 hex digits of its
+-- public id (the random end of a UUID v7; all 32 if those are taken), given once when the seller
+-- first has a name and kept when the name changes (links stay valid).
 ALTER TABLE sellers ADD COLUMN storefront_slug text
-    CHECK (storefront_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(storefront_slug) <= 80);
+    CHECK (storefront_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(storefront_slug) <= 100);
 CREATE UNIQUE INDEX sellers_storefront_slug ON sellers (storefront_slug);
 
-CREATE FUNCTION seller_slug(name text, organisation_id uuid) RETURNS text
+CREATE FUNCTION seller_slug(name text, organisation_id uuid, long boolean) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(nullif(left(trim(BOTH '-' FROM regexp_replace(lower(name), '[^a-z0-9]+', '-', 'g')), 60), ''),
                     'seller')
-           || '-' || left(replace(organisation_id::text, '-', ''), 8)
+           || '-' || CASE WHEN long THEN replace(organisation_id::text, '-', '')
+                          ELSE right(replace(organisation_id::text, '-', ''), 8) END
 $$;
 
 CREATE FUNCTION sellers_assign_slug() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    name text := coalesce(NEW.trading_name, NEW.legal_name);
 BEGIN
-    IF NEW.storefront_slug IS NULL AND coalesce(NEW.trading_name, NEW.legal_name) IS NOT NULL THEN
-        NEW.storefront_slug := seller_slug(trim(BOTH '-' FROM coalesce(NEW.trading_name, NEW.legal_name)),
-                                           NEW.organisation_id);
+    IF NEW.storefront_slug IS NULL AND name IS NOT NULL THEN
+        NEW.storefront_slug := seller_slug(name, NEW.organisation_id, false);
+        IF EXISTS (SELECT 1 FROM sellers WHERE storefront_slug = NEW.storefront_slug) THEN
+            NEW.storefront_slug := seller_slug(name, NEW.organisation_id, true);
+        END IF;
     END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER sellers_assign_slug BEFORE INSERT OR UPDATE ON sellers
     FOR EACH ROW EXECUTE FUNCTION sellers_assign_slug();
-UPDATE sellers SET storefront_slug = seller_slug(coalesce(trading_name, legal_name), organisation_id)
+UPDATE sellers SET storefront_slug = seller_slug(coalesce(trading_name, legal_name), organisation_id, true)
  WHERE coalesce(trading_name, legal_name) IS NOT NULL;
 
 -- The stored search document: title weighs most, then keywords, then the description.

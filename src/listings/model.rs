@@ -24,70 +24,68 @@ pub struct StoredIncoterm {
     pub named_place: Option<String>,
 }
 
-/// The columns a seller sets (create and replace), checked.
-#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
-#[diesel(table_name = listings, treat_none_as_null = true)]
-pub struct ListingColumns {
-    pub title: String,
-    pub description: String,
-    pub sector: Sector,
-    pub hs_code: String,
-    pub keywords: Vec<String>,
-    pub attributes: serde_json::Value,
-    pub moq: i64,
-    pub moq_unit: MoqUnit,
-    pub currency: String,
-    pub price_breaks: serde_json::Value,
-    /// The first break's unit price (the price at the MOQ).
-    pub price_minor: i64,
-    pub incoterms: serde_json::Value,
-    pub incoterm_codes: Vec<String>,
-    pub lead_time_days: i32,
-    pub monthly_capacity: Option<i64>,
-    pub certifications: Vec<Certification>,
-    pub origin_state: String,
-    pub samples_available: bool,
-    pub image_urls: Vec<String>,
+/// Declares a struct of `listings` columns that ends in the columns a seller sets, so the full
+/// row and `ListingColumns` name and type them in one place (rows load through `Selectable`).
+macro_rules! with_listing_columns {
+    ($(#[$attr:meta])* pub struct $name:ident { $($field:tt)* }) => {
+        $(#[$attr])*
+        pub struct $name {
+            $($field)*
+            pub title: String,
+            pub description: String,
+            pub sector: Sector,
+            pub hs_code: String,
+            pub keywords: Vec<String>,
+            pub attributes: serde_json::Value,
+            pub moq: i64,
+            pub moq_unit: MoqUnit,
+            pub currency: String,
+            pub price_breaks: serde_json::Value,
+            /// The first break's unit price (the price at the MOQ).
+            pub price_minor: i64,
+            pub incoterms: serde_json::Value,
+            pub incoterm_codes: Vec<String>,
+            pub lead_time_days: i32,
+            pub monthly_capacity: Option<i64>,
+            pub certifications: Vec<Certification>,
+            pub origin_state: String,
+            pub samples_available: bool,
+            pub image_urls: Vec<String>,
+        }
+    };
 }
 
-/// A `listings` row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = listings, check_for_backend(diesel::pg::Pg))]
-pub struct ListingRow {
-    pub id: Uuid,
-    pub seller_id: Uuid,
-    pub status: ListingStatus,
-    pub version: i32,
-    pub title: String,
-    pub description: String,
-    pub sector: Sector,
-    pub hs_code: String,
-    pub keywords: Vec<String>,
-    pub attributes: serde_json::Value,
-    pub moq: i64,
-    pub moq_unit: MoqUnit,
-    pub currency: String,
-    pub price_breaks: serde_json::Value,
-    pub price_minor: i64,
-    pub incoterms: serde_json::Value,
-    pub lead_time_days: i32,
-    pub monthly_capacity: Option<i64>,
-    pub certifications: Vec<Certification>,
-    pub origin_state: String,
-    pub samples_available: bool,
-    pub image_urls: Vec<String>,
-    pub listing_fee_minor: Option<i64>,
-    pub listing_fee_gst_minor: Option<i64>,
-    pub listing_fee_currency: Option<String>,
-    pub fee_schedule_version: Option<i32>,
-    pub fee_waived_reason: Option<FeeWaiver>,
-    pub first_published_at: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub seller_in_good_standing: bool,
-    pub seller_verified: bool,
-    pub home_jurisdiction: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+with_listing_columns! {
+    /// The columns a seller sets (create and replace), checked.
+    #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+    #[diesel(table_name = listings, treat_none_as_null = true)]
+    pub struct ListingColumns {
+        // Only the seller's columns.
+    }
+}
+
+with_listing_columns! {
+    /// A `listings` row.
+    #[derive(Debug, Clone, Queryable, Selectable)]
+    #[diesel(table_name = listings, check_for_backend(diesel::pg::Pg))]
+    pub struct ListingRow {
+        pub id: Uuid,
+        pub seller_id: Uuid,
+        pub status: ListingStatus,
+        pub version: i32,
+        pub listing_fee_minor: Option<i64>,
+        pub listing_fee_gst_minor: Option<i64>,
+        pub listing_fee_currency: Option<String>,
+        pub fee_schedule_version: Option<i32>,
+        pub fee_waived_reason: Option<FeeWaiver>,
+        pub first_published_at: Option<DateTime<Utc>>,
+        pub published_at: Option<DateTime<Utc>>,
+        pub seller_in_good_standing: bool,
+        pub seller_verified: bool,
+        pub home_jurisdiction: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
 }
 
 impl ListingRow {

@@ -12,9 +12,12 @@ use super::lifecycle::Action;
 use super::service;
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
+use crate::error::{
+    ApiResult, AuthErrors, JsonErrors, NotFound, Problem, RateLimited, TokenErrors,
+};
 use crate::http::{IfMatch, Json, PageParams, etag};
 use crate::idempotency::Idempotency;
+use crate::ratelimit::PublicClient;
 
 /// The path of a listing.
 #[derive(Deserialize, IntoParams)]
@@ -260,12 +263,14 @@ async fn archive(
     params(StorefrontPath, PageParams),
     responses(
         NotFound,
+        RateLimited,
         (status = 200, body = Storefront),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/storefronts/{slug}")]
 async fn storefront(
+    _client: PublicClient,
     state: web::Data<AppState>,
     path: web::Path<StorefrontPath>,
     page: web::Query<PageParams>,
