@@ -321,6 +321,11 @@ pub struct Config {
     )]
     pub public_rate_max_clients: usize,
 
+    /// Longest a catalogue search may run in the database, in milliseconds; a search that
+    /// takes longer is cancelled and answered 503. Default 2000.
+    #[arg(long, env = "EXPORTBRIDGE_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
+    pub search_timeout_ms: u64,
+
     /// Bearer token that `/metrics` requires. Unset: in dev mode metrics are served to loopback
     /// clients only; in production mode `/metrics` is disabled (404).
     #[arg(long, env = "EXPORTBRIDGE_METRICS_TOKEN", hide_env_values = true)]
@@ -425,6 +430,9 @@ impl Config {
             return Err(
                 "EXPORTBRIDGE_PUBLIC_RATE_MAX_CLIENTS must be between 1 and 10000000".into(),
             );
+        }
+        if !(10..=60_000).contains(&self.search_timeout_ms) {
+            return Err("EXPORTBRIDGE_SEARCH_TIMEOUT_MS must be between 10 and 60000".into());
         }
         if self.max_connections == 0 {
             return Err("EXPORTBRIDGE_MAX_CONNECTIONS must be positive".into());

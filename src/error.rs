@@ -239,6 +239,14 @@ impl From<diesel::result::Error> for ApiError {
                 };
                 ApiError::field("body", "constraint", message)
             }
+            // A statement timeout (SET LOCAL statement_timeout) cancelled the query.
+            Error::DatabaseError(_, info)
+                if info
+                    .message()
+                    .contains("canceling statement due to statement timeout") =>
+            {
+                ApiError::Unavailable("the query took too long; narrow it and retry".into())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

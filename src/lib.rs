@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod background;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub sessions: auth::sessions::SessionCache,
     /// Requests per client address on the public routes that take `ratelimit::PublicClient`.
     pub public_limit: ratelimit::RateLimiter,
+    /// Signs catalogue cursors.
+    pub cursor_key: [u8; 32],
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
         (name = "sellers", description = "Seller profiles, evidence documents, payout account, submission for vetting, audit log, public profile"),
         (name = "vetting", description = "Vetting bodies, the officers' queue, claims, checklists, decisions, badges, suspension and expiry"),
         (name = "listings", description = "A seller's wholesale listings: HS code, MOQ, price breaks, incoterms; draft, publish, pause, archive"),
+        (name = "catalogue", description = "Public catalogue search: full text with typo correction, filters, facets, prices in the buyer's currency"),
         (name = "storefronts", description = "A seller's public storefront: profile, badge, published listings"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
@@ -117,6 +121,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::routes::configure)
             .configure(sellers::routes::configure)
             .configure(listings::routes::configure)
+            .configure(catalogue::routes::configure)
             .configure(settlement::routes::configure)
             .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),
@@ -244,9 +249,16 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        // Cursors are signed with a key derived from the token secret (per process without one,
+        // as tokens are in dev mode).
+        let cursor_secret: Vec<u8> = match &config.jwt_secret {
+            Some(s) => s.expose().as_bytes().to_vec(),
+            None => rand::random::<[u8; 32]>().to_vec(),
+        };
         let state = web::Data::new(AppState {
             stores: Stores::from_config(&config)?,
             jwt: JwtKeys::from_config(&config)?,
+            cursor_key: catalogue::cursor_key(&cursor_secret),
             pricing: Default::default(),
             estimates: Default::default(),
             sessions: Default::default(),

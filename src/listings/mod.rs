@@ -11,3 +11,6 @@ pub mod lifecycle;
 pub mod model;
 pub mod routes;
 pub mod service;
+
+/// What the catalogue shows of a published listing.
+pub use service::public_listing;

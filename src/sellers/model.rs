@@ -63,6 +63,8 @@ with_profile_columns! {
         pub badge_issued_by: Option<Uuid>,
         pub badge_issued_at: Option<DateTime<Utc>>,
         pub badge_valid_until: Option<DateTime<Utc>>,
+        /// Given by the database once the seller has a name (`/v1/storefronts/{slug}`).
+        pub storefront_slug: Option<String>,
         pub home_jurisdiction: String,
         pub created_at: DateTime<Utc>,
         pub updated_at: DateTime<Utc>,

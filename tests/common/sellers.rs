@@ -206,3 +206,60 @@ pub fn profile_in(
     }
     p
 }
+
+/// Every string in a JSON value, with its path.
+pub fn strings(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => out.push((path.to_owned(), s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                strings(item, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fails when a public response holds any of the seller's personal or private data.
+pub fn assert_no_personal_data(body: &Value, profile: &Value) {
+    let contact = &profile["contacts"][0];
+    let private = [
+        contact["name"].as_str().unwrap(),
+        contact["email"].as_str().unwrap(),
+        contact["phone"].as_str().unwrap(),
+        profile["pan"].as_str().unwrap(),
+        profile["legal_name"].as_str().unwrap(),
+        ACCOUNT_NUMBER,
+        &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..],
+    ];
+    let mut all = Vec::new();
+    strings(body, "$", &mut all);
+    for (path, value) in &all {
+        for p in private {
+            // A GSTIN holds its business's PAN by construction; a seller may publish its GSTIN.
+            let gstin_holds_pan = path.ends_with(".gstin") && p == profile["pan"];
+            assert!(
+                gstin_holds_pan || !value.contains(p),
+                "{path} = {value:?} holds private data {p:?}"
+            );
+        }
+        assert!(
+            !value.contains('@'),
+            "{path} = {value:?} looks like an email"
+        );
+    }
+    let text = body.to_string();
+    for key in [
+        "contacts", "email", "phone", "pan", "payout", "bank", "ifsc", "account",
+    ] {
+        assert!(
+            !text.contains(&format!("\"{key}")),
+            "a public response has a {key:?} field"
+        );
+    }
+}

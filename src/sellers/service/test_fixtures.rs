@@ -84,6 +84,7 @@ pub fn row(columns: ProfileColumns) -> SellerRow {
         badge_issued_by: None,
         badge_issued_at: None,
         badge_valid_until: None,
+        storefront_slug: None,
         home_jurisdiction: "IN".into(),
         created_at: now,
         updated_at: now,

@@ -1,0 +1,367 @@
+//! Running a search: rates first (from the shared pricing cache, before a connection is taken),
+//! then in one read-only transaction with a statement timeout: typo correction, the page of
+//! hits, facet counts (first page), and the hits' listings and sellers.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Float4, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::api::*;
+use super::request::{After, SearchRequest};
+use super::sql::{self, FACET_CAP, PriceFactors, RANK_CAP, Search};
+use crate::db::schema::{listings, sellers};
+use crate::error::{ApiError, ApiResult};
+use crate::listings::api::PriceBreak;
+use crate::listings::model::ListingRow;
+use crate::listings::public_listing;
+use crate::money::{CurrencyCode, Money, round_half_even_i64};
+use crate::sellers::model::{SellerRow, badge_of, public_id};
+use crate::settlement::fx::RateUsed;
+
+/// The rates of the shared pricing cache (read before the caller takes a connection).
+pub async fn rates(state: &crate::AppState) -> ApiResult<CatalogueRates> {
+    let data = state
+        .pricing
+        .get(&state.stores.platform, state.config.fx_feed_url.as_deref())
+        .await?;
+    let (_, used) =
+        crate::settlement::fx::derive(&data.rates, Utc::now(), state.config.fx_max_age_secs);
+    Ok(CatalogueRates { used })
+}
+
+/// The latest mid rates the catalogue converts with.
+pub struct CatalogueRates {
+    pub used: Vec<RateUsed>,
+}
+
+impl CatalogueRates {
+    fn inr_per_unit(&self, c: CurrencyCode) -> Option<(Decimal, Option<&RateUsed>)> {
+        if c == CurrencyCode::INR {
+            return Some((Decimal::ONE, None));
+        }
+        self.used
+            .iter()
+            .find(|u| u.currency == c)
+            .map(|u| (u.inr_per_unit, Some(u)))
+    }
+
+    /// Paise per minor unit of every currency with a rate.
+    pub fn factors(&self) -> PriceFactors {
+        let mut out = PriceFactors::new();
+        out.insert(CurrencyCode::INR, Decimal::ONE);
+        for u in &self.used {
+            let scale = Decimal::ONE_HUNDRED / Decimal::from(u.currency.minor_per_major());
+            if let Some(f) = u.inr_per_unit.checked_mul(scale) {
+                out.insert(u.currency, f);
+            }
+        }
+        out
+    }
+}
+
+#[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Float4>)]
+    rank: Option<f32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    price_key: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    published_at: Option<chrono::DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Int4>)]
+    lead_time_days: Option<i32>,
+    #[diesel(sql_type = Nullable<Int8>)]
+    matched: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct FacetRow {
+    #[diesel(sql_type = Text)]
+    facet: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    value: Option<String>,
+    #[diesel(sql_type = Int8)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct WordRow {
+    #[diesel(sql_type = Text)]
+    word: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    lex: Option<String>,
+    #[diesel(sql_type = Bool)]
+    known: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    suggestion: Option<String>,
+}
+
+/// Reads the words against the catalogue's vocabulary: the `tsquery` text (lexemes joined by
+/// `&`) and how the query was read. `None` when every word was ignored.
+async fn interpret(
+    conn: &mut AsyncPgConnection,
+    words: &[String],
+) -> ApiResult<(Option<String>, InterpretedQuery)> {
+    let rows: Vec<WordRow> = sql::corrections(words).into_query().load(conn).await?;
+    let mut read = InterpretedQuery {
+        terms: Vec::new(),
+        corrections: Vec::new(),
+        ignored: Vec::new(),
+    };
+    for row in rows {
+        let Some(lex) = row.lex else {
+            read.ignored.push(row.word);
+            continue;
+        };
+        let term = match row.suggestion {
+            Some(better) if !row.known => {
+                read.corrections.push(Correction {
+                    asked: row.word,
+                    used: better.clone(),
+                });
+                better
+            }
+            _ => lex,
+        };
+        // Lexemes of split words are letters and digits; anything else is left out of the
+        // query text rather than quoted.
+        if term.chars().all(char::is_alphanumeric) && !read.terms.contains(&term) {
+            read.terms.push(term);
+        }
+    }
+    let tsquery = (!read.terms.is_empty()).then(|| {
+        read.terms
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    });
+    Ok((tsquery, read))
+}
+
+fn facets_of(rows: Vec<FacetRow>) -> Facets {
+    let mut f = Facets::default();
+    for row in rows {
+        let count = FacetCount {
+            value: row.value.unwrap_or_default(),
+            count: row.n,
+        };
+        match row.facet.as_str() {
+            "counted" => f.counted = row.n,
+            "sector" => f.sector.push(count),
+            "origin_state" => f.origin_state.push(count),
+            "incoterm" => f.incoterm.push(count),
+            _ => f.certification.push(count),
+        }
+    }
+    f.exact = f.counted < FACET_CAP;
+    for list in [
+        &mut f.sector,
+        &mut f.origin_state,
+        &mut f.incoterm,
+        &mut f.certification,
+    ] {
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    }
+    f
+}
+
+fn after_of(row: &KeyRow, id: Uuid, sort: SearchSort) -> ApiResult<After> {
+    let missing = || ApiError::internal("a hit without its sort key");
+    Ok(match sort {
+        SearchSort::Relevance => After::Rank(row.rank.ok_or_else(missing)?, id),
+        SearchSort::PriceAsc | SearchSort::PriceDesc => {
+            let key = row.price_key.as_deref().ok_or_else(missing)?;
+            After::Price(key.parse().map_err(ApiError::internal)?, id)
+        }
+        SearchSort::Newest => After::Published(row.published_at.ok_or_else(missing)?, id),
+        SearchSort::LeadTime => After::LeadTime(row.lead_time_days.ok_or_else(missing)?, id),
+    })
+}
+
+/// A seller as a hit shows it.
+pub fn seller_summary(seller: &SellerRow) -> SellerSummary {
+    let now = Utc::now();
+    SellerSummary {
+        id: public_id(seller),
+        trading_name: seller.trading_name.clone(),
+        storefront_slug: seller.storefront_slug.clone(),
+        state: seller.address_state.clone(),
+        badge: badge_of(seller).filter(|b| b.valid_until.is_none_or(|until| until > now)),
+    }
+}
+
+/// The price breaks of `row` in `to`, at mid.
+fn indicative(
+    row: &ListingRow,
+    breaks: &[PriceBreak],
+    to: CurrencyCode,
+    rates: &CatalogueRates,
+) -> Option<IndicativePrices> {
+    let from = CurrencyCode::parse(&row.currency).ok()?;
+    let (from_inr, from_used) = rates.inr_per_unit(from)?;
+    let (to_inr, to_used) = rates.inr_per_unit(to)?;
+    let rate = from_inr.checked_div(to_inr)?;
+    let used: Vec<&RateUsed> = [from_used, to_used].into_iter().flatten().collect();
+    let as_of = used.iter().map(|u| u.as_of).min().unwrap_or_else(Utc::now);
+    let scale = Decimal::from(to.minor_per_major()) / Decimal::from(from.minor_per_major());
+    let converted = breaks
+        .iter()
+        .map(|b| {
+            let minor = Decimal::from(b.unit_price.minor)
+                .checked_mul(rate)?
+                .checked_mul(scale)?;
+            Some(PriceBreak {
+                min_quantity: b.min_quantity,
+                unit_price: Money::from_minor(round_half_even_i64(minor).ok()?, to),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(IndicativePrices {
+        currency: to.as_str().to_owned(),
+        rate: rate.round_dp(8),
+        as_of,
+        stale: used.iter().any(|u| u.stale),
+        price_breaks: converted,
+        indicative: true,
+    })
+}
+
+/// Loads the listings and sellers of `ids`, in that order.
+async fn load_hits(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> ApiResult<Vec<(ListingRow, SellerRow)>> {
+    let rows: Vec<(ListingRow, SellerRow)> = listings::table
+        .inner_join(sellers::table)
+        .filter(listings::id.eq_any(ids))
+        .select((ListingRow::as_select(), SellerRow::as_select()))
+        .load(conn)
+        .await?;
+    let mut by_id: HashMap<Uuid, (ListingRow, SellerRow)> =
+        rows.into_iter().map(|r| (r.0.id, r)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// One page of search results.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    request: &SearchRequest,
+    rates: &CatalogueRates,
+    cursor_key: &[u8],
+    timeout_ms: u64,
+) -> ApiResult<SearchResults> {
+    if let Some(c) = request.currency
+        && rates.inr_per_unit(c).is_none()
+    {
+        return Err(ApiError::field(
+            "currency",
+            "no_rate",
+            format!("no exchange rate for {c}; use a currency the platform has a rate for"),
+        ));
+    }
+    let factors = rates.factors();
+    let (rows, facets, query, hits) = conn
+        .build_transaction()
+        .read_only()
+        .run(async |conn| {
+            diesel::sql_query(format!("SET LOCAL statement_timeout = {timeout_ms}"))
+                .execute(conn)
+                .await?;
+            let (tsquery, query) = if request.words.is_empty() {
+                (None, None)
+            } else {
+                let (tsquery, read) = interpret(conn, &request.words).await?;
+                (tsquery, Some(read))
+            };
+            if query.is_some() && tsquery.is_none() {
+                // Every word was ignored: nothing to match.
+                return Ok((Vec::new(), None, query, Vec::new()));
+            }
+            let search = Search {
+                request,
+                tsquery: tsquery.as_deref(),
+                factors: &factors,
+            };
+            let rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
+            let facets = if request.after.is_none() {
+                let rows: Vec<FacetRow> = sql::facets(&search).into_query().load(conn).await?;
+                Some(facets_of(rows))
+            } else {
+                None
+            };
+            let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id).collect();
+            let hits = load_hits(conn, &ids).await?;
+            Ok::<_, ApiError>((rows, facets, query, hits))
+        })
+        .await?;
+    let limit = usize::try_from(request.limit).unwrap_or(0);
+    let capped = <[KeyRow]>::first(&rows)
+        .and_then(|r| r.matched)
+        .map(|n| n > RANK_CAP);
+    let next_cursor = match (rows.len() > limit, rows.get(limit.saturating_sub(1))) {
+        (true, Some(last)) => {
+            let id = last
+                .id
+                .ok_or_else(|| ApiError::internal("a hit without an id"))?;
+            Some(super::request::encode_cursor(
+                &after_of(last, id, request.sort)?,
+                request,
+                cursor_key,
+            )?)
+        }
+        _ => None,
+    };
+    let ranks: HashMap<Uuid, f32> = rows.iter().filter_map(|r| Some((r.id?, r.rank?))).collect();
+    let mut items = Vec::new();
+    for (listing, seller) in hits.iter().take(limit) {
+        if !listing.visible() {
+            continue;
+        }
+        let public = public_listing(listing, public_id(seller))?;
+        let indicative_prices = request
+            .currency
+            .and_then(|c| indicative(listing, &public.details.price_breaks, c, rates));
+        items.push(SearchHit {
+            listing: public,
+            seller: seller_summary(seller),
+            relevance: ranks.get(&listing.id).copied(),
+            indicative_prices,
+        });
+    }
+    Ok(SearchResults {
+        sort: request.sort,
+        items,
+        next_cursor,
+        facets,
+        query,
+        ranked_over_capped: if request.sort == SearchSort::Relevance {
+            capped
+        } else {
+            None
+        },
+    })
+}
+
+/// A published listing of the catalogue with its seller; 404 unless it is in the catalogue.
+pub async fn listing(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<CatalogueListing> {
+    let (row, seller): (ListingRow, SellerRow) = listings::table
+        .inner_join(sellers::table)
+        .filter(listings::id.eq(id))
+        .select((ListingRow::as_select(), SellerRow::as_select()))
+        .first(conn)
+        .await?;
+    if !row.visible() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(CatalogueListing {
+        listing: public_listing(&row, public_id(&seller))?,
+        seller: seller_summary(&seller),
+    })
+}
