@@ -9,7 +9,10 @@ mod common;
 use common::sellers::*;
 use common::vetting::*;
 use common::{Session, TestApp, assert_problem, problem_fields};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use exportbridge::auth::Role;
+use exportbridge::db::schema::sellers;
 use serde_json::{Value, json};
 
 struct Catalogue {
@@ -404,6 +407,30 @@ async fn paging_is_stable_while_listings_are_published_and_standing_hides_a_sell
     .await;
     assert_eq!(
         sorted(numbers(&c, &search(&app, "sector=handicrafts").await)),
+        [4, 5]
+    );
+    // A seller without a valid badge (an approval from before badges) is not "verified".
+    let mut conn = app.db().await;
+    diesel::update(sellers::table.filter(sellers::organisation_id.eq(c.moradabad_id)))
+        .set((
+            sellers::badge_kind.eq(None::<String>),
+            sellers::badge_issued_by.eq(None::<uuid::Uuid>),
+            sellers::badge_issued_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let verified = numbers(&c, &search(&app, "verified_only=true&limit=100").await);
+    // The listings published while paging above are Tiruppur's too (numbered 0).
+    assert_eq!(
+        sorted(verified.into_iter().filter(|n| *n != 0).collect()),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        sorted(numbers(
+            &c,
+            &search(&app, "verified_only=false&sector=handicrafts").await
+        )),
         [4, 5]
     );
     // A paused listing leaves at once.

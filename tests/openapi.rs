@@ -127,7 +127,11 @@ fn the_document_states_the_input_rules() {
         for p in params(&op, "limit", "query") {
             seen.0 += 1;
             // Catalogue pages are at most 100 hits (exportbridge::catalogue::request::MAX_LIMIT).
-            let max = if label.contains("/v1/catalogue/") { 100 } else { 200 };
+            let max = if label.contains("/v1/catalogue/") {
+                100
+            } else {
+                200
+            };
             if p["schema"]["minimum"] != 1 || p["schema"]["maximum"] != max {
                 wrong.push(format!("{label}: limit without its range 1..{max}"));
             }
