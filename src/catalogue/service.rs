@@ -2,11 +2,11 @@
 //! then in one read-only transaction with a statement timeout: typo correction, the page of
 //! hits, facet counts (first page), and the hits' listings and sellers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Float4, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, Bool, Float4, Int4, Int8, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -78,16 +78,14 @@ struct KeyRow {
     lead_time_days: Option<i32>,
     #[diesel(sql_type = Nullable<Int8>)]
     matched: Option<i64>,
-}
-
-#[derive(QueryableByName)]
-struct FacetRow {
-    #[diesel(sql_type = Text)]
-    facet: String,
     #[diesel(sql_type = Nullable<Text>)]
-    value: Option<String>,
-    #[diesel(sql_type = Int8)]
-    n: i64,
+    sector: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    origin_state: Option<String>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    incoterm_codes: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    certifications: Option<Vec<String>>,
 }
 
 #[derive(QueryableByName)]
@@ -145,31 +143,46 @@ async fn interpret(
     Ok((tsquery, read))
 }
 
-fn facets_of(rows: Vec<FacetRow>) -> Facets {
-    let mut f = Facets::default();
+/// Facet counts of the hits of a first page (at most `FACET_CAP`).
+fn facets_of(rows: &[KeyRow]) -> Facets {
+    fn add(counts: &mut BTreeMap<String, i64>, value: &str) {
+        *counts.entry(value.to_owned()).or_default() += 1;
+    }
+    let (mut sector, mut state, mut incoterm, mut certification) = (
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
     for row in rows {
-        let count = FacetCount {
-            value: row.value.unwrap_or_default(),
-            count: row.n,
-        };
-        match row.facet.as_str() {
-            "counted" => f.counted = row.n,
-            "sector" => f.sector.push(count),
-            "origin_state" => f.origin_state.push(count),
-            "incoterm" => f.incoterm.push(count),
-            _ => f.certification.push(count),
-        }
+        row.sector.iter().for_each(|v| add(&mut sector, v));
+        row.origin_state.iter().for_each(|v| add(&mut state, v));
+        row.incoterm_codes
+            .iter()
+            .flatten()
+            .for_each(|v| add(&mut incoterm, v));
+        row.certifications
+            .iter()
+            .flatten()
+            .for_each(|v| add(&mut certification, v));
     }
-    f.exact = f.counted < FACET_CAP;
-    for list in [
-        &mut f.sector,
-        &mut f.origin_state,
-        &mut f.incoterm,
-        &mut f.certification,
-    ] {
+    let sorted = |counts: BTreeMap<String, i64>| {
+        let mut list: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| FacetCount { value, count })
+            .collect();
         list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        list
+    };
+    let counted = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    Facets {
+        counted,
+        exact: counted < FACET_CAP,
+        sector: sorted(sector),
+        origin_state: sorted(state),
+        incoterm: sorted(incoterm),
+        certification: sorted(certification),
     }
-    f
 }
 
 fn after_of(row: &KeyRow, id: Uuid, sort: SearchSort) -> ApiResult<After> {
@@ -289,13 +302,9 @@ pub async fn search(
                 tsquery: tsquery.as_deref(),
                 factors: &factors,
             };
-            let rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
-            let facets = if request.after.is_none() {
-                let rows: Vec<FacetRow> = sql::facets(&search).into_query().load(conn).await?;
-                Some(facets_of(rows))
-            } else {
-                None
-            };
+            let mut rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
+            let facets = request.after.is_none().then(|| facets_of(&rows));
+            rows.truncate(usize::try_from(request.limit + 1).unwrap_or(0));
             let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id).collect();
             let hits = load_hits(conn, &ids).await?;
             Ok::<_, ApiError>((rows, facets, query, hits))

@@ -82,7 +82,13 @@ impl Sql {
 
 /// The columns every page query returns (`KeyRow` in the service).
 const KEY_COLUMNS_NONE: &str = "NULL::float4 AS rank, NULL::text AS price_key, \
-     NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched";
+     NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, \
+     NULL::text AS sector, NULL::text AS origin_state, NULL::text[] AS incoterm_codes, \
+     NULL::text[] AS certifications";
+
+/// The facet columns every page query returns with its hits (facets of a first page are
+/// counted from the hits themselves).
+const FACET_COLUMNS: &str = "l.sector, l.origin_state, l.incoterm_codes, l.certifications";
 
 /// How the search reads: the request, its text query (lexemes joined by `&`) and the factors.
 pub struct Search<'a> {
@@ -214,7 +220,9 @@ fn page_query(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
 
 fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     let mut sql = Sql::default();
-    sql.push("WITH matches AS MATERIALIZED (SELECT l.id, ts_rank_cd(l.search_vector, ")
+    sql.push("WITH matches AS MATERIALIZED (SELECT l.id, ")
+        .push(FACET_COLUMNS)
+        .push(", ts_rank_cd(l.search_vector, ")
         .arg(
             Bind::Text(s.tsquery.unwrap_or_default().into()),
             "::tsquery",
@@ -223,8 +231,11 @@ fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     filters(&mut sql, s);
     price_filter_any(&mut sql, s);
     let _ = write!(sql.text, " LIMIT {}) ", RANK_CAP + 1);
-    sql.push("SELECT m.id, m.rank, NULL::text AS price_key, NULL::timestamptz AS published_at, \
-              NULL::int4 AS lead_time_days, (SELECT count(*) FROM matches) AS matched FROM matches m");
+    sql.push(
+        "SELECT m.id, m.rank, NULL::text AS price_key, NULL::timestamptz AS published_at, \
+              NULL::int4 AS lead_time_days, (SELECT count(*) FROM matches) AS matched, \
+              m.sector, m.origin_state, m.incoterm_codes, m.certifications FROM matches m",
+    );
     if let Some(After::Rank(rank, id)) = after {
         sql.push(" WHERE m.rank < ")
             .arg(Bind::Float4(*rank), "")
@@ -298,14 +309,17 @@ fn by_price(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
         None
     };
     sql.push("SELECT x.id, NULL::float4 AS rank, x.key::text AS price_key, \
-              NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched FROM (");
+              NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, \
+              x.sector, x.origin_state, x.incoterm_codes, x.certifications FROM (");
     for (i, (currency, f)) in s.factors.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ALL ");
         }
         sql.push("(SELECT l.id, l.price_minor * ");
         decimal(&mut sql, *f);
-        sql.push(" AS key FROM listings l");
+        sql.push(" AS key, ")
+            .push(FACET_COLUMNS)
+            .push(" FROM listings l");
         filters(&mut sql, s);
         sql.push(" AND ");
         let (lo, hi) = bounds.unwrap_or((None, None));
@@ -345,29 +359,13 @@ fn by_price(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     sql
 }
 
-/// The page of hits after `request.after`.
+/// The page of hits after `request.after`; a first page (no cursor) reads the first
+/// `FACET_CAP` hits, from which the service takes the page and counts the facets.
 pub fn hits(s: &Search<'_>) -> Sql {
-    page_query(s, s.request.limit, s.request.after.as_ref())
-}
-
-/// Facet counts over the first `FACET_CAP` hits in the page order: rows of (facet, value,
-/// count); the facet `counted` holds how many hits were counted.
-pub fn facets(s: &Search<'_>) -> Sql {
-    let top = page_query(s, FACET_CAP - 1, None);
-    let mut sql = Sql {
-        text: String::new(),
-        binds: top.binds,
-    };
-    sql.push("WITH top AS MATERIALIZED (SELECT t.id FROM (")
-        .push(&top.text)
-        .push(") t), f AS MATERIALIZED (SELECT l.sector, l.origin_state, l.incoterm_codes, l.certifications \
-               FROM top JOIN listings l ON l.id = top.id) \
-               SELECT 'counted' AS facet, NULL::text AS value, count(*) AS n FROM f \
-               UNION ALL SELECT 'sector', f.sector, count(*) FROM f GROUP BY f.sector \
-               UNION ALL SELECT 'origin_state', f.origin_state, count(*) FROM f GROUP BY f.origin_state \
-               UNION ALL SELECT 'incoterm', x, count(*) FROM f, unnest(f.incoterm_codes) x GROUP BY x \
-               UNION ALL SELECT 'certification', x, count(*) FROM f, unnest(f.certifications) x GROUP BY x");
-    sql
+    match &s.request.after {
+        Some(after) => page_query(s, s.request.limit, Some(after)),
+        None => page_query(s, (FACET_CAP - 1).max(s.request.limit), None),
+    }
 }
 
 /// Typo correction: for each word (in order) its lexeme, whether the catalogue has it, and the
@@ -429,7 +427,7 @@ mod tests {
                 tsquery: Some("'cotton'"),
                 factors: &f,
             };
-            for sql in [hits(&s), facets(&s)] {
+            for sql in [hits(&s)] {
                 assert!(
                     sql.text
                         .contains("l.status = 'published' AND l.seller_in_good_standing"),
