@@ -26,8 +26,19 @@ pub enum Command {
     Serve,
     /// Apply pending migrations to every configured store.
     Migrate,
-    /// Load deterministic demo data (idempotent; dev mode only).
-    Seed,
+    /// Load deterministic demo data (idempotent; dev mode only). With `--sellers` and
+    /// `--listings`, load a generated catalogue instead (approved sellers, published listings).
+    Seed {
+        /// Approved sellers of the generated catalogue.
+        #[arg(long, requires = "listings")]
+        sellers: Option<u64>,
+        /// Published listings of the generated catalogue, spread over the sellers.
+        #[arg(long, requires = "sellers")]
+        listings: Option<u64>,
+        /// The generator's seed: the same seed and sizes give the same rows.
+        #[arg(long, default_value_t = seed::catalogue::DEFAULT_SEED)]
+        catalogue_seed: u64,
+    },
     /// Write the OpenAPI document.
     Openapi {
         /// Output file; `-` for standard output.
@@ -66,7 +77,19 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             app.run_until_stopped().await.map_err(|e| e.to_string())
         }
         Command::Migrate => migrate_all(&cli.config).await,
-        Command::Seed => seed::run(&cli.config).await,
+        Command::Seed {
+            sellers: Some(sellers),
+            listings: Some(listings),
+            catalogue_seed,
+        } => {
+            let size = seed::CatalogueSize {
+                sellers,
+                listings,
+                seed: catalogue_seed,
+            };
+            seed::load_catalogue(&cli.config, size).await.map(|_| ())
+        }
+        Command::Seed { .. } => seed::run(&cli.config).await,
         Command::Openapi { out, check } => write_openapi(&out, check),
         Command::Admin(AdminCommand::CreateUser {
             email,

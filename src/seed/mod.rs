@@ -1,4 +1,11 @@
-//! Deterministic, idempotent demo data for local runs (`exportbridge seed`).
+//! Deterministic, idempotent demo data for local runs (`exportbridge seed`), and a generated
+//! catalogue of any size for benchmarks (`exportbridge seed --sellers N --listings M`).
+
+pub mod catalogue;
+mod load;
+pub mod vocab;
+
+pub use load::{CatalogueSize, LoadSummary, load_catalogue};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
