@@ -1112,6 +1112,23 @@ async fn the_demo_seed_covers_every_lifecycle_state_and_is_idempotent() {
     }
     assert_eq!(named, 2);
 
+    // The approved demo seller's listings are in the catalogue (once, after two runs).
+    let found = json_of(app.get("/v1/catalogue/search?q=cotton", None).await, 200).await;
+    let titles: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["seller"]["trading_name"] == "Tiruppur Cotton Exports")
+    );
+
     // The officers log in with the demo password and see the forum's queue.
     let res = app
         .login("officer1@smeforum.example", "exportbridge-demo")

@@ -1,6 +1,6 @@
 //! Running a search: rates first (from the shared pricing cache, before a connection is taken),
-//! then in one read-only transaction with a statement timeout: typo correction, the page of
-//! hits, facet counts (first page), and the hits' listings and sellers.
+//! then in one read-only transaction with a statement timeout and no sequential scans: typo
+//! correction, the page of hits, facet counts (first page), and the hits' listings and sellers.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -284,9 +284,15 @@ pub async fn search(
         .build_transaction()
         .read_only()
         .run(async |conn| {
-            diesel::sql_query(format!("SET LOCAL statement_timeout = {timeout_ms}"))
-                .execute(conn)
-                .await?;
+            // Bounded queries with LIMIT tempt the planner into scanning the whole table
+            // (cheap to start, ruinous when the matches are rare): searches use the
+            // catalogue's indexes only.
+            diesel::sql_query(format!(
+                "SELECT set_config('statement_timeout', '{timeout_ms}', true), \
+                        set_config('enable_seqscan', 'off', true)"
+            ))
+            .execute(conn)
+            .await?;
             let (tsquery, query) = if request.words.is_empty() {
                 (None, None)
             } else {
@@ -302,9 +308,14 @@ pub async fn search(
                 tsquery: tsquery.as_deref(),
                 factors: &factors,
             };
-            let mut rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
-            let facets = request.after.is_none().then(|| facets_of(&rows));
-            rows.truncate(usize::try_from(request.limit + 1).unwrap_or(0));
+            let rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
+            let facets = if request.after.is_none() {
+                let sample: Vec<KeyRow> =
+                    sql::facet_sample(&search).into_query().load(conn).await?;
+                Some(facets_of(&sample))
+            } else {
+                None
+            };
             let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id).collect();
             let hits = load_hits(conn, &ids).await?;
             Ok::<_, ApiError>((rows, facets, query, hits))

@@ -3,7 +3,8 @@
 //!
 //! Every query reads only the catalogue (`status = 'published' AND seller_in_good_standing`,
 //! the predicate of every catalogue index) and is bounded: relevance ranks at most
-//! `RANK_CAP` matches, facets count at most `FACET_CAP` hits, pages are keyset-paged.
+//! `RANK_CAP` matches, facets count at most `FACET_CAP` hits (any of them: a sample when there
+//! are more), pages are keyset-paged.
 //! Prices of different currencies compare as paise at the latest mid rates: per currency a
 //! factor (paise per minor unit); the price sort merges one index-ordered scan per currency.
 
@@ -24,7 +25,7 @@ use crate::vocabulary::Vocabulary;
 
 /// At most this many text matches are ranked for the relevance order.
 pub const RANK_CAP: i64 = 2000;
-/// Facets count at most this many hits (the first in the page order).
+/// Facets count at most this many hits.
 pub const FACET_CAP: i64 = 1000;
 
 /// Paise per minor unit of each currency with a rate (INR included).
@@ -255,12 +256,15 @@ fn by_column(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     if newest {
         sql.push(
             "SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, l.published_at, \
-                  NULL::int4 AS lead_time_days, NULL::int8 AS matched FROM listings l",
+             NULL::int4 AS lead_time_days, NULL::int8 AS matched, ",
         );
     } else {
-        sql.push("SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, \
-                  NULL::timestamptz AS published_at, l.lead_time_days, NULL::int8 AS matched FROM listings l");
+        sql.push(
+            "SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, \
+             NULL::timestamptz AS published_at, l.lead_time_days, NULL::int8 AS matched, ",
+        );
     }
+    sql.push(FACET_COLUMNS).push(" FROM listings l");
     filters(&mut sql, s);
     price_filter_any(&mut sql, s);
     match after {
@@ -359,13 +363,23 @@ fn by_price(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     sql
 }
 
-/// The page of hits after `request.after`; a first page (no cursor) reads the first
-/// `FACET_CAP` hits, from which the service takes the page and counts the facets.
+/// The page of hits after `request.after`.
 pub fn hits(s: &Search<'_>) -> Sql {
-    match &s.request.after {
-        Some(after) => page_query(s, s.request.limit, Some(after)),
-        None => page_query(s, (FACET_CAP - 1).max(s.request.limit), None),
-    }
+    page_query(s, s.request.limit, s.request.after.as_ref())
+}
+
+/// The facet columns of at most `FACET_CAP` hits, in no particular order (all of them when
+/// there are no more): what the facet counts of a first page are counted over.
+pub fn facet_sample(s: &Search<'_>) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, \
+              NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, ")
+        .push(FACET_COLUMNS)
+        .push(" FROM listings l");
+    filters(&mut sql, s);
+    price_filter_any(&mut sql, s);
+    let _ = write!(sql.text, " LIMIT {FACET_CAP}");
+    sql
 }
 
 /// Typo correction: for each word (in order) its lexeme, whether the catalogue has it, and the
@@ -427,7 +441,7 @@ mod tests {
                 tsquery: Some("'cotton'"),
                 factors: &f,
             };
-            for sql in [hits(&s)] {
+            for sql in [hits(&s), facet_sample(&s)] {
                 assert!(
                     sql.text
                         .contains("l.status = 'published' AND l.seller_in_good_standing"),

@@ -2,6 +2,7 @@
 //! catalogue of any size for benchmarks (`exportbridge seed --sellers N --listings M`).
 
 pub mod catalogue;
+mod demo_listings;
 mod load;
 pub mod vocab;
 
@@ -93,6 +94,7 @@ pub async fn run(config: &Config) -> Result<(), String> {
     crate::settlement::schedules::ensure_default(&mut conn)
         .await
         .map_err(|e| format!("seeding the fee schedule: {e}"))?;
+    demo_listings::seed_listings(&mut conn).await?;
     tracing::info!(
         password = DEMO_PASSWORD,
         "demo data ready (admin@exportbridge.local and others)"
