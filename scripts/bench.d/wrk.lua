@@ -4,6 +4,8 @@
 --   BENCH_METHOD    GET or POST (default GET)
 --   BENCH_BODIES    file with one request body per line; wrk cycles through them
 --                   (each thread starts at a different line)
+--   BENCH_PATHS     file with one request path (and query) per line; wrk cycles through
+--                   them (each thread starts at a different line), overriding the URL's path
 --   BENCH_TOKEN     bearer token, sent as Authorization when set
 --   BENCH_DELAY_MS  mean pause (ms) before each request on a connection, uniformly
 --                   jittered in [0.5, 1.5) x mean; used to pace wrk to about a target
@@ -13,6 +15,9 @@
 
 local bodies = {}
 local n = 0
+local paths = {}
+local np = 0
+local ip = 0
 local i = 0
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
 local threads_made = 0
@@ -38,12 +43,27 @@ init = function(args)
             end
         end
     end
+    local ppath = os.getenv("BENCH_PATHS")
+    if ppath and ppath ~= "" then
+        for line in io.lines(ppath) do
+            if line ~= "" then
+                np = np + 1
+                paths[np] = line
+            end
+        end
+    end
     local t = bench_thread_no or 0
     i = t % math.max(n, 1)
+    -- Threads start far apart in the path list.
+    ip = math.floor(t * np / 2) % math.max(np, 1)
     math.randomseed(os.time() + t)
 end
 
 request = function()
+    if np > 0 then
+        ip = ip % np + 1
+        return wrk.format(nil, paths[ip])
+    end
     if n == 0 then
         return wrk.format()
     end
