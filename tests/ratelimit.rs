@@ -5,31 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::sellers::{complete_seller, submit};
+use common::vetting::approved_seller;
 use common::{TestApp, assert_problem, client_from};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use exportbridge::db::schema::sellers;
-use uuid::Uuid;
-
-/// An approved seller, so that its public profile answers 200.
-async fn approved_seller(app: &TestApp) -> Uuid {
-    let (s, id) = complete_seller(app).await;
-    assert_eq!(submit(app, &s).await.status(), 200);
-    let body_org = app.create_vetting_body_org().await;
-    let mut conn = app.db().await;
-    diesel::update(sellers::table.find(id))
-        .set((
-            sellers::status.eq("approved"),
-            sellers::badge_kind.eq("verified_msme"),
-            sellers::badge_issued_by.eq(body_org),
-            sellers::badge_issued_at.eq(chrono::Utc::now()),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    id
-}
 
 #[tokio::test]
 async fn the_public_profile_is_limited_per_client_address_with_retry_after() {
@@ -39,7 +16,7 @@ async fn the_public_profile_is_limited_per_client_address_with_retry_after() {
         c.public_burst = 3;
     })
     .await;
-    let id = approved_seller(&app).await;
+    let (_, id, _) = approved_seller(&app).await;
     let url = app.url(&format!("/v1/sellers/{id}/public"));
     let first = client_from("127.0.0.7");
 

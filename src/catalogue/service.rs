@@ -21,6 +21,7 @@ use crate::listings::model::ListingRow;
 use crate::listings::public_listing;
 use crate::money::{CurrencyCode, Money, round_half_even_i64};
 use crate::sellers::model::{SellerRow, badge_of, public_id};
+use crate::settlement::engine::Rates;
 use crate::settlement::fx::RateUsed;
 
 /// The rates of the shared pricing cache (read before the caller takes a connection).
@@ -29,38 +30,28 @@ pub async fn rates(state: &crate::AppState) -> ApiResult<CatalogueRates> {
         .pricing
         .get(&state.stores.platform, state.config.fx_feed_url.as_deref())
         .await?;
-    let (_, used) =
+    let (rates, used) =
         crate::settlement::fx::derive(&data.rates, Utc::now(), state.config.fx_max_age_secs);
-    Ok(CatalogueRates { used })
+    Ok(CatalogueRates { rates, used })
 }
 
-/// The latest mid rates the catalogue converts with.
+/// The latest mid rates the catalogue converts with, and how each was obtained (as-of, stale).
 pub struct CatalogueRates {
+    pub rates: Rates,
     pub used: Vec<RateUsed>,
 }
 
 impl CatalogueRates {
-    fn inr_per_unit(&self, c: CurrencyCode) -> Option<(Decimal, Option<&RateUsed>)> {
-        if c == CurrencyCode::INR {
-            return Some((Decimal::ONE, None));
-        }
-        self.used
-            .iter()
-            .find(|u| u.currency == c)
-            .map(|u| (u.inr_per_unit, Some(u)))
+    fn used(&self, c: CurrencyCode) -> Option<&RateUsed> {
+        self.used.iter().find(|u| u.currency == c)
     }
 
     /// Paise per minor unit of every currency with a rate.
     pub fn factors(&self) -> PriceFactors {
-        let mut out = PriceFactors::new();
-        out.insert(CurrencyCode::INR, Decimal::ONE);
-        for u in &self.used {
-            let scale = Decimal::ONE_HUNDRED / Decimal::from(u.currency.minor_per_major());
-            if let Some(f) = u.inr_per_unit.checked_mul(scale) {
-                out.insert(u.currency, f);
-            }
-        }
-        out
+        self.rates
+            .currencies()
+            .filter_map(|c| Some((c, self.rates.paise_per_minor(c).ok()?)))
+            .collect()
     }
 }
 
@@ -206,7 +197,7 @@ pub fn seller_summary(seller: &SellerRow) -> SellerSummary {
         trading_name: seller.trading_name.clone(),
         storefront_slug: seller.storefront_slug.clone(),
         state: seller.address_state.clone(),
-        badge: badge_of(seller).filter(|b| b.valid_until.is_none_or(|until| until > now)),
+        badge: badge_of(seller).filter(|b| b.valid_at(now)),
     }
 }
 
@@ -218,10 +209,11 @@ fn indicative(
     rates: &CatalogueRates,
 ) -> Option<IndicativePrices> {
     let from = CurrencyCode::parse(&row.currency).ok()?;
-    let (from_inr, from_used) = rates.inr_per_unit(from)?;
-    let (to_inr, to_used) = rates.inr_per_unit(to)?;
-    let rate = from_inr.checked_div(to_inr)?;
-    let used: Vec<&RateUsed> = [from_used, to_used].into_iter().flatten().collect();
+    let rate = rates.rates.mid(from, to).ok()?;
+    let used: Vec<&RateUsed> = [rates.used(from), rates.used(to)]
+        .into_iter()
+        .flatten()
+        .collect();
     let as_of = used.iter().map(|u| u.as_of).min().unwrap_or_else(Utc::now);
     let scale = Decimal::from(to.minor_per_major()) / Decimal::from(from.minor_per_major());
     let converted = breaks
@@ -271,7 +263,7 @@ pub async fn search(
     timeout_ms: u64,
 ) -> ApiResult<SearchResults> {
     if let Some(c) = request.currency
-        && rates.inr_per_unit(c).is_none()
+        && rates.rates.inr_per_unit(c).is_err()
     {
         return Err(ApiError::field(
             "currency",

@@ -307,6 +307,13 @@ pub struct Badge {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
+impl Badge {
+    /// Whether the badge still holds at `now` (no end, or an end after it).
+    pub fn valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.valid_until.is_none_or(|until| until > now)
+    }
+}
+
 /// The full (private) seller profile: visible to the seller, admins, auditors and officers of
 /// the seller's vetting body. The payout account is masked.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -13,5 +13,8 @@ pub mod service;
 pub mod storage;
 
 /// What vetting needs of a seller: who may see it, finding it by either id, whether it may be
-/// submitted now, and its private view; what storefronts and the catalogue show of it.
-pub use service::{NamedSeller, can_view, named, profile_view, public_view, submittable};
+/// submitted now, and its private view; what storefronts and the catalogue show of it; the
+/// calling seller's own profile (listings are made under it).
+pub use service::{
+    NamedSeller, can_view, named, own_profile, profile_view, public_view, submittable,
+};

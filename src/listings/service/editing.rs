@@ -19,25 +19,7 @@ use crate::listings::lifecycle::{audit, is_editable};
 use crate::listings::model::{ListingColumns, ListingRow};
 use crate::paging::{Direction, PageParams};
 use crate::sellers::model::{SellerRow, public_id};
-
-/// The caller's seller profile (409 when it has none yet).
-pub(super) async fn own_seller(
-    conn: &mut AsyncPgConnection,
-    principal: &Principal,
-) -> ApiResult<SellerRow> {
-    principal.require(&[Role::Seller])?;
-    sellers::table
-        .filter(sellers::organisation_id.eq(principal.organisation_id))
-        .select(SellerRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| {
-            ApiError::Conflict(
-                "create the seller profile first (PUT /v1/sellers/me/profile)".into(),
-            )
-        })
-}
+use crate::sellers::own_profile;
 
 /// A listing and its seller, the listing locked for update when asked.
 pub(super) async fn load(
@@ -87,7 +69,7 @@ pub async fn create(
     let columns = parse_listing(value)?;
     let identity = key.identity(principal.user_id, &fingerprint);
     idempotency::run(conn, identity, async |conn| {
-        let seller = own_seller(conn, principal).await?;
+        let seller = own_profile(conn, principal).await?;
         let row = insert(conn, &seller, &columns).await?;
         audit(
             conn,
@@ -182,7 +164,7 @@ pub async fn list_own(
     page: &PageParams,
 ) -> ApiResult<ListingPage> {
     let keyset = page.keyset(Direction::NewestFirst)?;
-    let seller = own_seller(conn, principal).await?;
+    let seller = own_profile(conn, principal).await?;
     let mut query = listings::table
         .filter(listings::seller_id.eq(seller.id))
         .select(ListingRow::as_select())

@@ -28,9 +28,7 @@ pub fn fee_for(
     badge: Option<&Badge>,
     now: DateTime<Utc>,
 ) -> ApiResult<FeeCharge> {
-    let verified_msme = badge.is_some_and(|b| {
-        b.kind == BadgeKind::VerifiedMsme && b.valid_until.is_none_or(|until| until > now)
-    });
+    let verified_msme = badge.is_some_and(|b| b.kind == BadgeKind::VerifiedMsme && b.valid_at(now));
     let inr = CurrencyCode::INR;
     let (fee, waived) = if verified_msme {
         (Decimal::ZERO, Some(FeeWaiver::VerifiedMsme))

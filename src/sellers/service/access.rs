@@ -95,15 +95,23 @@ pub(super) async fn visible_seller(
     Ok(row)
 }
 
+/// The calling seller's profile: 403 for other roles, 409 when it has none yet.
+pub async fn own_profile(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+) -> ApiResult<SellerRow> {
+    principal.require(&[Role::Seller])?;
+    own_seller(conn, principal, false)
+        .await?
+        .ok_or_else(no_profile_yet)
+}
+
 /// The caller's profile, which must exist and be editable (checked before an upload is read).
 pub async fn editable_own_seller(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
 ) -> ApiResult<SellerRow> {
-    principal.require(&[Role::Seller])?;
-    let seller = own_seller(conn, principal, false)
-        .await?
-        .ok_or_else(no_profile_yet)?;
+    let seller = own_profile(conn, principal).await?;
     ensure_editable(seller.status)?;
     Ok(seller)
 }

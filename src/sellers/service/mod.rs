@@ -13,7 +13,7 @@ mod submission;
 mod test_fixtures;
 mod views;
 
-pub use self::access::{NamedSeller, can_view, editable_own_seller, named};
+pub use self::access::{NamedSeller, can_view, editable_own_seller, named, own_profile};
 pub use self::audit::audit_log;
 pub use self::documents::{
     CheckedUpload, check_upload, get_document, get_document_view, list_documents,

@@ -104,7 +104,7 @@ pub fn public_view(
         enterprise_type: row.enterprise_type,
         msme_category: row.msme_category,
         year_established: row.year_established,
-        badge: badge_of(row).filter(|b| b.valid_until.is_none_or(|until| until > now)),
+        badge: badge_of(row).filter(|b| b.valid_at(now)),
         identifiers: PublicIdentifiers {
             gstin: shown(PublicIdentifier::Gstin, &row.gstin),
             iec: shown(PublicIdentifier::Iec, &row.iec),

@@ -50,8 +50,13 @@ impl Rates {
             .ok_or(EstimateError::Money(MoneyError::Overflow))
     }
 
+    /// Every currency with a rate, INR included.
+    pub fn currencies(&self) -> impl Iterator<Item = CurrencyCode> + '_ {
+        self.inr_per_unit.keys().copied()
+    }
+
     /// Paise per minor unit of `currency` at mid.
-    pub(super) fn paise_per_minor(&self, currency: CurrencyCode) -> Result<Decimal, EstimateError> {
+    pub fn paise_per_minor(&self, currency: CurrencyCode) -> Result<Decimal, EstimateError> {
         let r = self.inr_per_unit(currency)?;
         let scale = Decimal::ONE_HUNDRED / Decimal::from(currency.minor_per_major());
         r.checked_mul(scale)
