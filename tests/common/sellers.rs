@@ -243,8 +243,12 @@ pub fn assert_no_personal_data(body: &Value, profile: &Value) {
         for p in private {
             // A GSTIN holds its business's PAN by construction; a seller may publish its GSTIN.
             let gstin_holds_pan = path.ends_with(".gstin") && p == profile["pan"];
+            // Four digits turn up by chance inside timestamps and ids (…04:03:25.006789Z).
+            let stamp_or_id = p.len() == 4
+                && (chrono::DateTime::parse_from_rfc3339(value).is_ok()
+                    || uuid::Uuid::parse_str(value).is_ok());
             assert!(
-                gstin_holds_pan || !value.contains(p),
+                gstin_holds_pan || stamp_or_id || !value.contains(p),
                 "{path} = {value:?} holds private data {p:?}"
             );
         }
