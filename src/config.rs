@@ -326,6 +326,15 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
     pub search_timeout_ms: u64,
 
+    /// A price sort with free text sorts the text matches in memory when there are at most
+    /// this many; with more it walks the price indexes, one per currency. Default 5000.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_SEARCH_PRICE_TEXT_CAP",
+        default_value_t = 5000
+    )]
+    pub search_price_text_cap: i64,
+
     /// Bearer token that `/metrics` requires. Unset: in dev mode metrics are served to loopback
     /// clients only; in production mode `/metrics` is disabled (404).
     #[arg(long, env = "EXPORTBRIDGE_METRICS_TOKEN", hide_env_values = true)]
@@ -433,6 +442,9 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.search_timeout_ms) {
             return Err("EXPORTBRIDGE_SEARCH_TIMEOUT_MS must be between 10 and 60000".into());
+        }
+        if !(1..=100_000).contains(&self.search_price_text_cap) {
+            return Err("EXPORTBRIDGE_SEARCH_PRICE_TEXT_CAP must be between 1 and 100000".into());
         }
         if self.max_connections == 0 {
             return Err("EXPORTBRIDGE_MAX_CONNECTIONS must be positive".into());

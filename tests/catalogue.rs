@@ -447,6 +447,44 @@ async fn paging_is_stable_while_listings_are_published_and_standing_hides_a_sell
     assert!(!numbers(&c, &search(&app, "q=cotton").await).contains(&1));
 }
 
+/// Every page of `query` (one hit a page): the listing numbers, and the first page's facets.
+async fn walk(app: &TestApp, c: &Catalogue, query: &str) -> (Vec<usize>, Value) {
+    let first = search(app, &format!("{query}&limit=1")).await;
+    let facets = first["facets"].clone();
+    let mut seen = numbers(c, &first);
+    let mut page = first;
+    while let Some(cursor) = page["next_cursor"].as_str() {
+        page = search(app, &format!("{query}&limit=1&cursor={cursor}")).await;
+        assert!(page["facets"].is_null(), "{query}");
+        seen.extend(numbers(c, &page));
+    }
+    (seen, facets)
+}
+
+#[tokio::test]
+async fn price_sorts_with_text_agree_whichever_plan_sorts_them() {
+    // The default sorts the few text matches in memory; a cap of 1 sends every such search to
+    // the per-currency index walk instead. Same pages, same facets.
+    let in_memory = TestApp::spawn().await;
+    let walked = TestApp::spawn_with(|config| config.search_price_text_cap = 1).await;
+    let (a, b) = (catalogue(&in_memory).await, catalogue(&walked).await);
+    for (query, expected) in [
+        // ₹250 (2), 3.40 USD = ₹283.90 (1).
+        ("q=cotton&sort=price_asc", vec![2, 1]),
+        ("q=cotton&sort=price_desc", vec![1, 2]),
+        ("q=cotton&sort=price_asc&currency=USD&min_price=3", vec![1]),
+        ("q=cotton+yarn&sort=price_desc&currency=CNY", vec![2]),
+        ("q=handicraft&sort=price_desc&origin_state=UP", vec![5, 4]),
+    ] {
+        let (seen_a, facets_a) = walk(&in_memory, &a, query).await;
+        let (seen_b, facets_b) = walk(&walked, &b, query).await;
+        assert_eq!(seen_a, expected, "{query}");
+        assert_eq!(seen_b, expected, "{query}");
+        assert_eq!(facets_a, facets_b, "{query}");
+        assert_eq!(facets_a["counted"], json!(expected.len()), "{query}");
+    }
+}
+
 #[tokio::test]
 async fn bad_parameters_are_named_and_never_500() {
     let app = TestApp::spawn().await;

@@ -121,8 +121,8 @@ pub struct FacetCount {
 /// query and filters (first page only).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Facets {
-    /// How many hits were counted: all of them, or the first `counted` in the page order when
-    /// there are more (`exact` false).
+    /// How many hits were counted: all of them, or any `counted` of them when there are more
+    /// (`exact` false).
     pub counted: i64,
     pub exact: bool,
     pub sector: Vec<FacetCount>,

@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// `query` says how the text was read. Filters combine with AND. Each hit carries its seller's
 /// public summary and badge; with `currency`, its price breaks converted at the latest mid
 /// rate (indicative, with the rate's as-of). Facet counts come with the first page, counted
-/// over at most 1,000 hits in the page order (`facets.exact` says whether that was all).
+/// over at most 1,000 of the hits (`facets.exact` says whether that was all).
 /// Relevance ranks at most 2,000 matches (`ranked_over_capped`).
 #[utoipa::path(
     tag = "catalogue",
@@ -56,7 +56,7 @@ async fn search(
             &request,
             &rates,
             &state.cursor_key,
-            state.config.search_timeout_ms,
+            service::SearchLimits::of(&state.config),
         )
         .await?,
     ))

@@ -2,11 +2,11 @@
 //! then in one read-only transaction with a statement timeout and no sequential scans: typo
 //! correction, the page of hits, facet counts (first page), and the hits' listings and sellers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Float4, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Bool, Float4, Int4, Int8, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -69,14 +69,14 @@ struct KeyRow {
     lead_time_days: Option<i32>,
     #[diesel(sql_type = Nullable<Int8>)]
     matched: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    sector: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    origin_state: Option<String>,
-    #[diesel(sql_type = Nullable<Array<Text>>)]
-    incoterm_codes: Option<Vec<String>>,
-    #[diesel(sql_type = Nullable<Array<Text>>)]
-    certifications: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    facets: Option<serde_json::Value>,
+}
+
+#[derive(QueryableByName)]
+struct FacetRow {
+    #[diesel(sql_type = Jsonb)]
+    facets: serde_json::Value,
 }
 
 #[derive(QueryableByName)]
@@ -134,46 +134,75 @@ async fn interpret(
     Ok((tsquery, read))
 }
 
-/// Facet counts of the hits of a first page (at most `FACET_CAP`).
-fn facets_of(rows: &[KeyRow]) -> Facets {
-    fn add(counts: &mut BTreeMap<String, i64>, value: &str) {
-        *counts.entry(value.to_owned()).or_default() += 1;
-    }
-    let (mut sector, mut state, mut incoterm, mut certification) = (
-        BTreeMap::new(),
-        BTreeMap::new(),
-        BTreeMap::new(),
-        BTreeMap::new(),
-    );
-    for row in rows {
-        row.sector.iter().for_each(|v| add(&mut sector, v));
-        row.origin_state.iter().for_each(|v| add(&mut state, v));
-        row.incoterm_codes
+/// Facet counts of a first page from the jsonb the SQL counted (`sql::facet_json`).
+fn facets_of(counted: &serde_json::Value) -> ApiResult<Facets> {
+    let list = |name: &str| -> ApiResult<Vec<FacetCount>> {
+        let counts = counted[name]
+            .as_object()
+            .ok_or_else(|| ApiError::internal(format!("facet counts without {name}")))?;
+        let mut list = counts
             .iter()
-            .flatten()
-            .for_each(|v| add(&mut incoterm, v));
-        row.certifications
-            .iter()
-            .flatten()
-            .for_each(|v| add(&mut certification, v));
-    }
-    let sorted = |counts: BTreeMap<String, i64>| {
-        let mut list: Vec<FacetCount> = counts
-            .into_iter()
-            .map(|(value, count)| FacetCount { value, count })
-            .collect();
+            .map(|(value, n)| {
+                Ok(FacetCount {
+                    value: value.clone(),
+                    count: n
+                        .as_i64()
+                        .ok_or_else(|| ApiError::internal("a facet count"))?,
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
         list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        list
+        Ok(list)
     };
-    let counted = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    Facets {
-        counted,
-        exact: counted < FACET_CAP,
-        sector: sorted(sector),
-        origin_state: sorted(state),
-        incoterm: sorted(incoterm),
-        certification: sorted(certification),
+    let counted_hits = counted["counted"]
+        .as_i64()
+        .ok_or_else(|| ApiError::internal("facet counts without counted"))?;
+    Ok(Facets {
+        counted: counted_hits,
+        exact: counted_hits < FACET_CAP,
+        sector: list("sector")?,
+        origin_state: list("origin_state")?,
+        incoterm: list("incoterm")?,
+        certification: list("certification")?,
+    })
+}
+
+/// The page of hits (sort keys, `limit + 1` rows) and, on a first page, the facet counts.
+async fn page(
+    conn: &mut AsyncPgConnection,
+    search: &Search<'_>,
+) -> ApiResult<(Vec<KeyRow>, Option<Facets>)> {
+    let price_sort = matches!(
+        search.request.sort,
+        SearchSort::PriceAsc | SearchSort::PriceDesc
+    );
+    let mut rows: Vec<KeyRow> = Vec::new();
+    if price_sort && search.tsquery.is_some() {
+        rows = sql::text_by_price(search).into_query().load(conn).await?;
+        let cut = <[KeyRow]>::first(&rows)
+            .and_then(|r| r.matched)
+            .is_none_or(|n| n > search.price_text_cap);
+        if cut {
+            rows.clear();
+        }
     }
+    if rows.is_empty() {
+        rows = sql::hits(search).into_query().load(conn).await?;
+    }
+    if search.request.after.is_some() {
+        return Ok((rows, None));
+    }
+    let counted = match <[KeyRow]>::first(&rows).and_then(|r| r.facets.clone()) {
+        Some(counted) => counted,
+        None => {
+            let row: FacetRow = sql::facet_sample(search)
+                .into_query()
+                .get_result(conn)
+                .await?;
+            row.facets
+        }
+    };
+    Ok((rows, Some(facets_of(&counted)?)))
 }
 
 fn after_of(row: &KeyRow, id: Uuid, sort: SearchSort) -> ApiResult<After> {
@@ -254,14 +283,33 @@ async fn load_hits(
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
+/// How far a search may go (from configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct SearchLimits {
+    /// The statement timeout of the search's transaction.
+    pub timeout_ms: u64,
+    /// See `Search::price_text_cap`.
+    pub price_text_cap: i64,
+}
+
+impl SearchLimits {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            timeout_ms: config.search_timeout_ms,
+            price_text_cap: config.search_price_text_cap,
+        }
+    }
+}
+
 /// One page of search results.
 pub async fn search(
     conn: &mut AsyncPgConnection,
     request: &SearchRequest,
     rates: &CatalogueRates,
     cursor_key: &[u8],
-    timeout_ms: u64,
+    limits: SearchLimits,
 ) -> ApiResult<SearchResults> {
+    let timeout_ms = limits.timeout_ms;
     if let Some(c) = request.currency
         && rates.rates.inr_per_unit(c).is_err()
     {
@@ -278,10 +326,16 @@ pub async fn search(
         .run(async |conn| {
             // Bounded queries with LIMIT tempt the planner into scanning the whole table
             // (cheap to start, ruinous when the matches are rare): searches use the
-            // catalogue's indexes only.
+            // catalogue's indexes only. Short queries of many concurrent clients: no JIT
+            // (compiling cost up to 100 ms a query at 1M listings) and no parallel workers
+            // (they take the cores other searches wait for); bitmaps of common words stay
+            // exact (not lossy) in a larger work_mem.
             diesel::sql_query(format!(
                 "SELECT set_config('statement_timeout', '{timeout_ms}', true), \
-                        set_config('enable_seqscan', 'off', true)"
+                        set_config('enable_seqscan', 'off', true), \
+                        set_config('jit', 'off', true), \
+                        set_config('max_parallel_workers_per_gather', '0', true), \
+                        set_config('work_mem', '16MB', true)"
             ))
             .execute(conn)
             .await?;
@@ -299,15 +353,9 @@ pub async fn search(
                 request,
                 tsquery: tsquery.as_deref(),
                 factors: &factors,
+                price_text_cap: limits.price_text_cap,
             };
-            let rows: Vec<KeyRow> = sql::hits(&search).into_query().load(conn).await?;
-            let facets = if request.after.is_none() {
-                let sample: Vec<KeyRow> =
-                    sql::facet_sample(&search).into_query().load(conn).await?;
-                Some(facets_of(&sample))
-            } else {
-                None
-            };
+            let (rows, facets) = page(conn, &search).await?;
             let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id).collect();
             let hits = load_hits(conn, &ids).await?;
             Ok::<_, ApiError>((rows, facets, query, hits))

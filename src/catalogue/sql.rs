@@ -6,7 +6,11 @@
 //! `RANK_CAP` matches, facets count at most `FACET_CAP` hits (any of them: a sample when there
 //! are more), pages are keyset-paged.
 //! Prices of different currencies compare as paise at the latest mid rates: per currency a
-//! factor (paise per minor unit); the price sort merges one index-ordered scan per currency.
+//! factor (paise per minor unit). A price sort with free text sorts the text matches once
+//! when there are at most `Search::price_text_cap` of them (`text_by_price`); otherwise, and without
+//! text, it merges one index-ordered scan per currency (`hits`).
+//! Facet counts are counted in SQL into one jsonb (`facets` column): with the page itself when
+//! the page's plan has the matches at hand (relevance, text by price), else by `facet_sample`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -84,12 +88,45 @@ impl Sql {
 /// The columns every page query returns (`KeyRow` in the service).
 const KEY_COLUMNS_NONE: &str = "NULL::float4 AS rank, NULL::text AS price_key, \
      NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, \
-     NULL::text AS sector, NULL::text AS origin_state, NULL::text[] AS incoterm_codes, \
-     NULL::text[] AS certifications";
+     NULL::jsonb AS facets";
 
-/// The facet columns every page query returns with its hits (facets of a first page are
-/// counted from the hits themselves).
+/// The columns facets are counted over.
 const FACET_COLUMNS: &str = "l.sector, l.origin_state, l.incoterm_codes, l.certifications";
+
+/// One jsonb of facet counts over the rows of the CTE `f` (facet columns, at most
+/// `FACET_CAP` rows): `{"counted": n, "sector": {value: count}, "origin_state": …,
+/// "incoterm": …, "certification": …}`.
+fn facet_json() -> String {
+    let count = |name: &str, from: &str| {
+        format!(
+            "'{name}', (SELECT coalesce(jsonb_object_agg(x.v, x.n), '{{}}') \
+             FROM (SELECT v, count(*) AS n FROM {from} GROUP BY v) x)"
+        )
+    };
+    format!(
+        "(SELECT jsonb_build_object('counted', (SELECT count(*) FROM f), {}, {}, {}, {}))",
+        count("sector", "(SELECT f.sector AS v FROM f) s"),
+        count("origin_state", "(SELECT f.origin_state AS v FROM f) s"),
+        count(
+            "incoterm",
+            "f CROSS JOIN LATERAL unnest(f.incoterm_codes) AS u(v)"
+        ),
+        count(
+            "certification",
+            "f CROSS JOIN LATERAL unnest(f.certifications) AS u(v)"
+        ),
+    )
+}
+
+/// The `facets` column of a page whose matches are the CTE `m` (with the facet columns):
+/// counted on a first page only.
+fn facets_column(first_page: bool) -> String {
+    if first_page {
+        format!("{} AS facets", facet_json())
+    } else {
+        "NULL::jsonb AS facets".into()
+    }
+}
 
 /// How the search reads: the request, its text query (lexemes joined by `&`) and the factors.
 pub struct Search<'a> {
@@ -97,6 +134,8 @@ pub struct Search<'a> {
     /// A `tsquery` in its text form, built only from catalogue lexemes.
     pub tsquery: Option<&'a str>,
     pub factors: &'a PriceFactors,
+    /// A price sort with free text sorts at most this many matches (`text_by_price`).
+    pub price_text_cap: i64,
 }
 
 fn decimal(sql: &mut Sql, d: Decimal) {
@@ -114,8 +153,34 @@ fn paise_bounds(s: &Search<'_>) -> Option<(Option<Decimal>, Option<Decimal>)> {
     ))
 }
 
-/// The price condition for listings in `currency` (its factor `f`): an index range on the
-/// native price, then the exact comparison in paise.
+/// The least native price (minor units at factor `f` paise each) worth at least `lo` paise:
+/// exact, whatever the rounding of the division.
+pub fn native_at_least(lo: Decimal, f: Decimal) -> i64 {
+    let mut n: i64 = (lo / f).ceil().try_into().unwrap_or(i64::MAX);
+    while n > i64::MIN && Decimal::from(n - 1) * f >= lo {
+        n -= 1;
+    }
+    while n < i64::MAX && Decimal::from(n) * f < lo {
+        n += 1;
+    }
+    n
+}
+
+/// The greatest native price worth at most `hi` paise: exact.
+pub fn native_at_most(hi: Decimal, f: Decimal) -> i64 {
+    let mut n: i64 = (hi / f).floor().try_into().unwrap_or(i64::MAX);
+    while n < i64::MAX && Decimal::from(n + 1) * f <= hi {
+        n += 1;
+    }
+    while n > i64::MIN && Decimal::from(n) * f > hi {
+        n -= 1;
+    }
+    n
+}
+
+/// The price condition for listings in `currency` (its factor `f`): a range of native prices,
+/// exactly the prices worth `lo` to `hi` paise, so that the index range is the whole test
+/// (and the planner estimates it from the column's statistics).
 fn price_condition(
     sql: &mut Sql,
     currency: CurrencyCode,
@@ -126,22 +191,12 @@ fn price_condition(
     sql.push("(l.currency = ")
         .arg(Bind::Text(currency.as_str().into()), "");
     if let Some(lo) = lo {
-        let native = (lo / f).floor();
         sql.push(" AND l.price_minor >= ")
-            .arg(Bind::Int8(native.try_into().unwrap_or(i64::MAX)), "");
-        sql.push(" AND l.price_minor * ");
-        decimal(sql, f);
-        sql.push(" >= ");
-        decimal(sql, lo);
+            .arg(Bind::Int8(native_at_least(lo, f)), "");
     }
     if let Some(hi) = hi {
-        let native = (hi / f).ceil();
         sql.push(" AND l.price_minor <= ")
-            .arg(Bind::Int8(native.try_into().unwrap_or(i64::MAX)), "");
-        sql.push(" AND l.price_minor * ");
-        decimal(sql, f);
-        sql.push(" <= ");
-        decimal(sql, hi);
+            .arg(Bind::Int8(native_at_most(hi, f)), "");
     }
     sql.push(")");
 }
@@ -221,7 +276,7 @@ fn page_query(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
 
 fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     let mut sql = Sql::default();
-    sql.push("WITH matches AS MATERIALIZED (SELECT l.id, ")
+    sql.push("WITH m AS MATERIALIZED (SELECT l.id, ")
         .push(FACET_COLUMNS)
         .push(", ts_rank_cd(l.search_vector, ")
         .arg(
@@ -231,11 +286,18 @@ fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
         .push(") AS rank FROM listings l");
     filters(&mut sql, s);
     price_filter_any(&mut sql, s);
-    let _ = write!(sql.text, " LIMIT {}) ", RANK_CAP + 1);
-    sql.push(
-        "SELECT m.id, m.rank, NULL::text AS price_key, NULL::timestamptz AS published_at, \
-              NULL::int4 AS lead_time_days, (SELECT count(*) FROM matches) AS matched, \
-              m.sector, m.origin_state, m.incoterm_codes, m.certifications FROM matches m",
+    let _ = write!(
+        sql.text,
+        " LIMIT {}), f AS (SELECT * FROM m LIMIT {FACET_CAP}) ",
+        RANK_CAP + 1
+    );
+    // One row even when the page is empty: the count and the facets come with it.
+    let _ = write!(
+        sql.text,
+        "SELECT p.id, p.rank, NULL::text AS price_key, NULL::timestamptz AS published_at, \
+              NULL::int4 AS lead_time_days, c.matched, {} \
+         FROM (SELECT count(*) AS matched FROM m) c LEFT JOIN LATERAL (SELECT m.id, m.rank FROM m",
+        facets_column(after.is_none())
     );
     if let Some(After::Rank(rank, id)) = after {
         sql.push(" WHERE m.rank < ")
@@ -246,7 +308,59 @@ fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
             .arg(Bind::Uuid(*id), "")
             .push(")");
     }
-    let _ = write!(sql.text, " ORDER BY m.rank DESC, m.id LIMIT {}", limit + 1);
+    let _ = write!(
+        sql.text,
+        " ORDER BY m.rank DESC, m.id LIMIT {}) p ON true ORDER BY p.rank DESC, p.id",
+        limit + 1
+    );
+    sql
+}
+
+/// A price sort with free text: the text matches (at most `price_text_cap + 1`) sorted by
+/// their price in paise. `matched` above `price_text_cap` means the page is not to be used
+/// (the merge of `hits` is): the matches were cut.
+pub fn text_by_price(s: &Search<'_>) -> Sql {
+    let mut sql = Sql::default();
+    let desc = s.request.sort == SearchSort::PriceDesc;
+    let dir = if desc { "DESC" } else { "ASC" };
+    let after = s.request.after.as_ref();
+    sql.push("WITH m AS MATERIALIZED (SELECT l.id, l.currency, l.price_minor, ")
+        .push(FACET_COLUMNS)
+        .push(" FROM listings l");
+    filters(&mut sql, s);
+    price_filter_any(&mut sql, s);
+    let _ = write!(
+        sql.text,
+        " LIMIT {}), f AS (SELECT * FROM m LIMIT {FACET_CAP}), r(currency, factor) AS (VALUES ",
+        s.price_text_cap + 1
+    );
+    for (i, (currency, f)) in s.factors.iter().enumerate() {
+        sql.push(if i > 0 { ", (" } else { "(" })
+            .arg(Bind::Text(currency.as_str().into()), "::text")
+            .push(", ");
+        decimal(&mut sql, *f);
+        sql.push(")");
+    }
+    let _ = write!(
+        sql.text,
+        ") SELECT p.id, NULL::float4 AS rank, p.key::text AS price_key, \
+              NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, c.matched, {} \
+         FROM (SELECT count(*) AS matched FROM m) c LEFT JOIN LATERAL (SELECT m.id, \
+              m.price_minor * r.factor AS key FROM m JOIN r USING (currency)",
+        facets_column(after.is_none())
+    );
+    if let Some(After::Price(key, id)) = after {
+        sql.push(" WHERE (m.price_minor * r.factor, m.id) ")
+            .push(if desc { "<" } else { ">" })
+            .push(" (");
+        decimal(&mut sql, *key);
+        sql.push(", ").arg(Bind::Uuid(*id), "").push(")");
+    }
+    let _ = write!(
+        sql.text,
+        " ORDER BY key {dir}, m.id {dir} LIMIT {}) p ON true ORDER BY p.key {dir}, p.id {dir}",
+        s.request.limit + 1
+    );
     sql
 }
 
@@ -256,15 +370,16 @@ fn by_column(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     if newest {
         sql.push(
             "SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, l.published_at, \
-             NULL::int4 AS lead_time_days, NULL::int8 AS matched, ",
+             NULL::int4 AS lead_time_days, NULL::int8 AS matched, NULL::jsonb AS facets",
         );
     } else {
         sql.push(
             "SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, \
-             NULL::timestamptz AS published_at, l.lead_time_days, NULL::int8 AS matched, ",
+             NULL::timestamptz AS published_at, l.lead_time_days, NULL::int8 AS matched, \
+             NULL::jsonb AS facets",
         );
     }
-    sql.push(FACET_COLUMNS).push(" FROM listings l");
+    sql.push(" FROM listings l");
     filters(&mut sql, s);
     price_filter_any(&mut sql, s);
     match after {
@@ -314,16 +429,14 @@ fn by_price(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
     };
     sql.push("SELECT x.id, NULL::float4 AS rank, x.key::text AS price_key, \
               NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, \
-              x.sector, x.origin_state, x.incoterm_codes, x.certifications FROM (");
+              NULL::jsonb AS facets FROM (");
     for (i, (currency, f)) in s.factors.iter().enumerate() {
         if i > 0 {
             sql.push(" UNION ALL ");
         }
         sql.push("(SELECT l.id, l.price_minor * ");
         decimal(&mut sql, *f);
-        sql.push(" AS key, ")
-            .push(FACET_COLUMNS)
-            .push(" FROM listings l");
+        sql.push(" AS key FROM listings l");
         filters(&mut sql, s);
         sql.push(" AND ");
         let (lo, hi) = bounds.unwrap_or((None, None));
@@ -368,17 +481,20 @@ pub fn hits(s: &Search<'_>) -> Sql {
     page_query(s, s.request.limit, s.request.after.as_ref())
 }
 
-/// The facet columns of at most `FACET_CAP` hits, in no particular order (all of them when
-/// there are no more): what the facet counts of a first page are counted over.
+/// The facet counts (one row, column `facets`) over at most `FACET_CAP` hits, any of them
+/// (all of them when there are no more).
 pub fn facet_sample(s: &Search<'_>) -> Sql {
     let mut sql = Sql::default();
-    sql.push("SELECT l.id, NULL::float4 AS rank, NULL::text AS price_key, \
-              NULL::timestamptz AS published_at, NULL::int4 AS lead_time_days, NULL::int8 AS matched, ")
+    sql.push("WITH f AS MATERIALIZED (SELECT ")
         .push(FACET_COLUMNS)
         .push(" FROM listings l");
     filters(&mut sql, s);
     price_filter_any(&mut sql, s);
-    let _ = write!(sql.text, " LIMIT {FACET_CAP}");
+    let _ = write!(
+        sql.text,
+        " LIMIT {FACET_CAP}) SELECT {} AS facets",
+        facet_json()
+    );
     sql
 }
 
@@ -440,8 +556,9 @@ mod tests {
                 request: &r,
                 tsquery: Some("'cotton'"),
                 factors: &f,
+                price_text_cap: 5000,
             };
-            for sql in [hits(&s), facet_sample(&s)] {
+            for sql in [hits(&s), facet_sample(&s), text_by_price(&s)] {
                 assert!(
                     sql.text
                         .contains("l.status = 'published' AND l.seller_in_good_standing"),
@@ -470,6 +587,7 @@ mod tests {
             request: &r,
             tsquery: None,
             factors: &f,
+            price_text_cap: 5000,
         };
         let sql = hits(&s);
         assert_eq!(sql.text.matches("UNION ALL").count(), 1);
@@ -481,8 +599,53 @@ mod tests {
         );
         // USD 1.00 to 5.00 is 8,350 to 41,750 paise; a USD listing's native range is 100-500.
         assert!(sql.binds.contains(&Bind::Int8(100)) && sql.binds.contains(&Bind::Int8(500)));
-        assert!(sql.binds.contains(&Bind::Text("8350".into())));
+        // INR listings: the paise themselves.
+        assert!(sql.binds.contains(&Bind::Int8(8350)) && sql.binds.contains(&Bind::Int8(41750)));
         // After 25,050 paise: USD from 300 cents (25,050 / 83.50), INR from 25,050 paise.
         assert!(sql.binds.contains(&Bind::Int8(300)) && sql.binds.contains(&Bind::Int8(25050)));
+    }
+
+    #[test]
+    fn a_price_sort_with_text_sorts_one_capped_set_of_matches() {
+        let f = factors();
+        let mut r = request(SearchSort::PriceDesc);
+        r.after = Some(After::Price(Decimal::new(25050, 0), Uuid::nil()));
+        let s = Search {
+            request: &r,
+            tsquery: Some("'cotton'"),
+            factors: &f,
+            price_text_cap: 5000,
+        };
+        let sql = text_by_price(&s);
+        assert_eq!(
+            sql.text.matches("FROM listings l").count(),
+            1,
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains("LIMIT 5001"));
+        assert!(sql.text.contains("(m.price_minor * r.factor, m.id) < ("));
+        assert!(sql.text.contains("ORDER BY key DESC, m.id DESC LIMIT 21"));
+        // USD's factor: 83.50 paise per cent.
+        assert!(sql.binds.contains(&Bind::Text("USD".into())));
+        assert!(sql.binds.contains(&Bind::Text("83.5".into())));
+        assert!(sql.binds.contains(&Bind::Text("25050".into())));
+        // Not a first page: no facets.
+        assert!(sql.text.contains("NULL::jsonb AS facets"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn native_bounds_are_exactly_the_prices_in_range(
+            lo in 1i64..10_000_000,
+            span in 0i64..10_000_000,
+            factor_milli in 1i64..1_000_000,
+        ) {
+            let f = Decimal::new(factor_milli, 3);
+            let (lo, hi) = (Decimal::from(lo), Decimal::from(lo + span));
+            let (a, b) = (native_at_least(lo, f), native_at_most(hi, f));
+            proptest::prop_assert!(Decimal::from(a) * f >= lo && Decimal::from(a - 1) * f < lo);
+            proptest::prop_assert!(Decimal::from(b) * f <= hi && Decimal::from(b + 1) * f > hi);
+        }
     }
 }

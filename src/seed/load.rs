@@ -20,9 +20,10 @@
 //!
 //! Without superuser rights the triggers run as usual (slower, same rows).
 //!
-//! A load of 100,000 or more new listings (as superuser) also drops the catalogue's GIN text
-//! index and builds it again at the end from its own `pg_get_indexdef`, so it is recreated
-//! exactly as the migration defined it. That load is one transaction (a failure undoes the
+//! A load of 100,000 or more new listings (as superuser) also drops the catalogue's indexes
+//! (`listings_catalogue_*`: the GIN text index and the partial btrees of filters and sorts) and
+//! builds them again at the end from their own `pg_get_indexdef`, so they are recreated
+//! exactly as the migrations defined them. That load is one transaction (a failure undoes the
 //! drop too) and holds an exclusive lock on `listings` until it commits: for scratch and
 //! benchmark databases, not a store in use.
 
@@ -124,10 +125,10 @@ pub async fn load_catalogue(config: &Config, size: CatalogueSize) -> Result<Load
         .await
         .map_err(e("counting listings"))?;
     let may_insert = size.listings.saturating_sub(table_rows.max(0) as u64);
-    let (inserted, present) = if bypass_triggers && may_insert >= REBUILD_TEXT_INDEX_FROM {
-        // One transaction: if the load fails, the index drop is undone with it.
+    let (inserted, present) = if bypass_triggers && may_insert >= REBUILD_INDEXES_FROM {
+        // One transaction: if the load fails, the index drops are undone with it.
         conn.transaction(async |conn| {
-            let definition = drop_text_index(conn).await.map_err(Failed)?;
+            let definitions = drop_catalogue_indexes(conn).await.map_err(Failed)?;
             let counts = insert_listings(conn, sellers, size, fee, bypass_triggers)
                 .await
                 .map_err(Failed)?;
@@ -136,12 +137,15 @@ pub async fn load_catalogue(config: &Config, size: CatalogueSize) -> Result<Load
                 .execute(conn)
                 .await
                 .map_err(|err| Failed(format!("maintenance_work_mem: {err}")))?;
-            diesel::sql_query(&definition)
-                .execute(conn)
-                .await
-                .map_err(|err| Failed(format!("recreating the text index: {err}")))?;
+            for index in &definitions {
+                diesel::sql_query(&index.def)
+                    .execute(conn)
+                    .await
+                    .map_err(|err| Failed(format!("recreating {}: {err}", index.name)))?;
+            }
             eprintln!(
-                "seed: text index rebuilt in {:.1} s",
+                "seed: {} catalogue indexes rebuilt in {:.1} s",
+                definitions.len(),
                 t.elapsed().as_secs_f64()
             );
             collect_terms(conn).await.map_err(Failed)?;
@@ -176,31 +180,42 @@ pub async fn load_catalogue(config: &Config, size: CatalogueSize) -> Result<Load
     })
 }
 
-/// The catalogue's text index: maintaining it row by row was a third of the insert time
-/// (measured on 20,000 rows); a load this large drops it and builds it once at the end.
-const TEXT_INDEX: &str = "listings_catalogue_text";
-const REBUILD_TEXT_INDEX_FROM: u64 = 100_000;
+/// The catalogue's indexes: maintaining them row by row was most of the insert time (the GIN
+/// text index alone a third, measured on 20,000 rows); a load this large drops them and builds
+/// each once at the end.
+const CATALOGUE_INDEXES: &str = "listings_catalogue_%";
+const REBUILD_INDEXES_FROM: u64 = 100_000;
 
 #[derive(diesel::QueryableByName)]
 struct IndexDef {
     #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
     def: String,
 }
 
-/// Drops the text index (in the caller's transaction); returns its exact definition, as the
-/// migration made it, to recreate it.
-async fn drop_text_index(conn: &mut PgConn) -> Result<String, String> {
-    let IndexDef { def } = diesel::sql_query(format!(
-        "SELECT pg_get_indexdef('{TEXT_INDEX}'::regclass) AS def"
-    ))
-    .get_result(conn)
+/// Drops the catalogue's indexes (in the caller's transaction); returns their exact
+/// definitions, as the migrations made them, to recreate them.
+async fn drop_catalogue_indexes(conn: &mut PgConn) -> Result<Vec<IndexDef>, String> {
+    let defs: Vec<IndexDef> = diesel::sql_query(
+        "SELECT c.relname::text AS name, pg_get_indexdef(c.oid) AS def FROM pg_index i \
+           JOIN pg_class c ON c.oid = i.indexrelid \
+          WHERE i.indrelid = 'listings'::regclass AND c.relname LIKE $1 ORDER BY c.relname",
+    )
+    .bind::<Text, _>(CATALOGUE_INDEXES)
+    .load(conn)
     .await
-    .map_err(e("reading the text index definition"))?;
-    diesel::sql_query(format!("DROP INDEX {TEXT_INDEX}"))
+    .map_err(e("reading the catalogue index definitions"))?;
+    for index in &defs {
+        diesel::sql_query(format!(
+            "DROP INDEX \"{}\"",
+            index.name.replace('"', "\"\"")
+        ))
         .execute(conn)
         .await
-        .map_err(e("dropping the text index"))?;
-    Ok(def)
+        .map_err(e("dropping a catalogue index"))?;
+    }
+    Ok(defs)
 }
 
 /// What `listings_collect_terms` would have added for every listing, in one statement.

@@ -1,0 +1,2 @@
+DROP INDEX listings_catalogue_state;
+DROP INDEX listings_catalogue_sector_price;
