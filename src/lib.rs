@@ -18,6 +18,7 @@ pub mod money;
 pub mod observability;
 pub mod ops;
 pub mod paging;
+pub mod partner;
 pub mod ratelimit;
 pub mod seed;
 pub mod sellers;
@@ -89,6 +90,7 @@ impl AppState {
         (name = "vetting", description = "Vetting bodies, the officers' queue, claims, checklists, decisions, badges, suspension and expiry"),
         (name = "listings", description = "A seller's wholesale listings: HS code, MOQ, price breaks, incoterms; draft, publish, pause, archive"),
         (name = "catalogue", description = "Public catalogue search: full text with typo correction, filters, facets, prices in the buyer's currency"),
+        (name = "partner", description = "What may leave the country: aggregates with small cells withheld, and the egress log of every such answer"),
         (name = "storefronts", description = "A seller's public storefront: profile, badge, published listings"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
@@ -122,6 +124,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(sellers::routes::configure)
             .configure(listings::routes::configure)
             .configure(catalogue::routes::configure)
+            .configure(partner::routes::configure)
             .configure(settlement::routes::configure)
             .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),

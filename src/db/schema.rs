@@ -423,6 +423,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    egress_log (id) {
+        id -> Uuid,
+        at -> Timestamptz,
+        actor_user_id -> Uuid,
+        actor_role -> Text,
+        endpoint -> Text,
+        categories -> Array<Text>,
+        published_cells -> Int4,
+        suppressed_cells -> Int4,
+        threshold -> Int4,
+    }
+}
+
+diesel::table! {
     catalogue_terms (word) {
         word -> Text,
     }
