@@ -264,6 +264,13 @@ fn price_filter_any(sql: &mut Sql, s: &Search<'_>) {
     sql.push(")");
 }
 
+/// `FROM listings l WHERE` the catalogue, the request's filters and its price filter.
+fn from_catalogue(sql: &mut Sql, s: &Search<'_>) {
+    sql.push("FROM listings l");
+    filters(sql, s);
+    price_filter_any(sql, s);
+}
+
 /// The page of hits: ids and sort keys, `limit + 1` rows (`limit` = the page size, or the
 /// facet cap with `after` ignored).
 fn page_query(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
@@ -283,9 +290,8 @@ fn relevance(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
             Bind::Text(s.tsquery.unwrap_or_default().into()),
             "::tsquery",
         )
-        .push(") AS rank FROM listings l");
-    filters(&mut sql, s);
-    price_filter_any(&mut sql, s);
+        .push(") AS rank ");
+    from_catalogue(&mut sql, s);
     let _ = write!(
         sql.text,
         " LIMIT {}), f AS (SELECT * FROM m LIMIT {FACET_CAP}) ",
@@ -326,9 +332,8 @@ pub fn text_by_price(s: &Search<'_>) -> Sql {
     let after = s.request.after.as_ref();
     sql.push("WITH m AS MATERIALIZED (SELECT l.id, l.currency, l.price_minor, ")
         .push(FACET_COLUMNS)
-        .push(" FROM listings l");
-    filters(&mut sql, s);
-    price_filter_any(&mut sql, s);
+        .push(" ");
+    from_catalogue(&mut sql, s);
     let _ = write!(
         sql.text,
         " LIMIT {}), f AS (SELECT * FROM m LIMIT {FACET_CAP}), r(currency, factor) AS (VALUES ",
@@ -379,9 +384,8 @@ fn by_column(s: &Search<'_>, limit: i64, after: Option<&After>) -> Sql {
              NULL::jsonb AS facets",
         );
     }
-    sql.push(" FROM listings l");
-    filters(&mut sql, s);
-    price_filter_any(&mut sql, s);
+    sql.push(" ");
+    from_catalogue(&mut sql, s);
     match after {
         Some(After::Published(at, id)) => {
             sql.push(" AND (l.published_at, l.id) < (")
@@ -487,9 +491,8 @@ pub fn facet_sample(s: &Search<'_>) -> Sql {
     let mut sql = Sql::default();
     sql.push("WITH f AS MATERIALIZED (SELECT ")
         .push(FACET_COLUMNS)
-        .push(" FROM listings l");
-    filters(&mut sql, s);
-    price_filter_any(&mut sql, s);
+        .push(" ");
+    from_catalogue(&mut sql, s);
     let _ = write!(
         sql.text,
         " LIMIT {FACET_CAP}) SELECT {} AS facets",
