@@ -93,7 +93,8 @@ text_enum!(
 
 text_enum!(
     /// What happened, in an audit-log entry. `create` and `submit` come from the seller; the
-    /// rest from vetting officers (and `expire` from the system).
+    /// rest from vetting officers (and `expire` from the system); `erase` from the seller or an
+    /// admin (personal data erased: the entry names the categories and counts, not the values).
     AuditAction {
         Create = "create",
         Submit = "submit",
@@ -104,12 +105,43 @@ text_enum!(
         Suspend = "suspend",
         Reinstate = "reinstate",
         Expire = "expire",
+        Erase = "erase",
     }
 );
 
 // ---------------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------------
+
+text_enum!(
+    /// Personal data of a seller that can be erased: `contacts` (names, designations, emails,
+    /// phones of the profile) and `documents` (the evidence files and their metadata).
+    ErasureCategory {
+        Contacts = "contacts",
+        Documents = "documents",
+    }
+);
+
+text_enum!(
+    /// Why personal data was erased.
+    ErasureReason {
+        DataPrincipalRequest = "data_principal_request",
+        LegalObligation = "legal_obligation",
+        AccountClosure = "account_closure",
+    }
+);
+
+/// Erase personal data of a seller.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequest {
+    /// Which personal data: `contacts`, `documents` (at least one).
+    #[schema(example = json!(["contacts", "documents"]))]
+    pub categories: Option<Vec<String>>,
+    /// `data_principal_request`, `legal_obligation` or `account_closure`.
+    #[schema(example = "data_principal_request")]
+    pub reason: Option<String>,
+}
 
 /// The registered address; the state must match the GSTIN's and the Udyam number's state.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
@@ -417,6 +449,25 @@ pub struct DocumentView {
         example = "/v1/sellers/0190f5a2-7c2e-7b3d-9a41-2f1e0c9b7a10/documents/0190f5a2-8000-7000-8000-000000000001/content"
     )]
     pub content_url: String,
+}
+
+/// How much of one category an erasure removed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErasedItems {
+    pub category: ErasureCategory,
+    /// Contacts or documents removed (0 when there were none).
+    pub items: i64,
+}
+
+/// What an erasure removed, and its audit-log entry (which names the categories and counts,
+/// never the values).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErasureReport {
+    pub seller_id: Uuid,
+    pub reason: ErasureReason,
+    pub erased: Vec<ErasedItems>,
+    pub audit_entry_id: Uuid,
+    pub at: DateTime<Utc>,
 }
 
 /// One append-only audit-log entry.

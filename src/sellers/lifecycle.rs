@@ -258,7 +258,7 @@ pub async fn record_created(
         reason_codes: &[],
         note: None,
     };
-    write_audit(conn, row, actor, entry).await
+    write_audit(conn, row, actor, entry).await.map(|_| ())
 }
 
 /// What an audit entry says besides who acted and the status the row now has.
@@ -269,16 +269,37 @@ struct Entry<'a> {
     note: Option<&'a str>,
 }
 
-/// One audit-log entry for `row` (after the change), in the caller's transaction.
+/// An erasure of the seller's personal data, in the caller's transaction: an `erase` entry
+/// (the status unchanged) whose reason code is the erasure's reason and whose note names the
+/// categories and counts, never the values. Returns the entry's id.
+pub async fn record_erasure(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+    actor: &Actor,
+    reason: &str,
+    summary: &str,
+) -> ApiResult<Uuid> {
+    let reasons = [reason.to_owned()];
+    let entry = Entry {
+        action: AuditAction::Erase,
+        from: Some(row.status),
+        reason_codes: &reasons,
+        note: Some(summary),
+    };
+    write_audit(conn, row, actor, entry).await
+}
+
+/// One audit-log entry for `row` (after the change), in the caller's transaction; its id.
 async fn write_audit(
     conn: &mut AsyncPgConnection,
     row: &SellerRow,
     actor: &Actor,
     entry: Entry<'_>,
-) -> ApiResult<()> {
+) -> ApiResult<Uuid> {
+    let id = Uuid::now_v7();
     diesel::insert_into(seller_audit_log::table)
         .values(&AuditRow {
-            id: Uuid::now_v7(),
+            id,
             seller_id: row.id,
             actor_user_id: actor.user_id,
             actor_role: actor.role.to_owned(),
@@ -293,7 +314,7 @@ async fn write_audit(
         })
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// The webhook event of an action; starting a review publishes none.

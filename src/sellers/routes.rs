@@ -51,7 +51,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_documents)
         .service(get_document)
         .service(document_content)
-        .service(audit_log);
+        .service(audit_log)
+        .service(erase_personal_data);
 }
 
 fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
@@ -395,5 +396,45 @@ async fn audit_log(
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
         service::audit_log(&mut conn, &principal, id.id, &page).await?,
+    ))
+}
+
+/// Erase personal data of a seller on request: its contacts and/or its evidence documents
+/// (metadata and files). The deletes reach the in-country copy by replication. The audit log
+/// gets an `erase` entry naming the categories and counts, never the values. The seller itself
+/// or an admin; others who may see the seller get 403.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(SellerPath),
+    request_body = ErasureRequest,
+    responses(
+        AuthErrors,
+        NotFound,
+        JsonErrors,
+        (status = 200, description = "Erased", body = ErasureReport),
+    )
+)]
+#[post("/sellers/{id:[0-9a-fA-F-]+}/erasure")]
+async fn erase_personal_data(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<SellerPath>,
+    body: Json<ErasureRequest>,
+) -> ApiResult<web::Json<ErasureReport>> {
+    let erasure = service::parse_erasure(body.into_inner())?;
+    let mut conn = state.stores.platform().await?;
+    let actor = Actor::new(&principal, request_id.0);
+    Ok(web::Json(
+        service::erase_personal_data(
+            &mut conn,
+            &state.config.data_dir,
+            &principal,
+            &actor,
+            id.id,
+            erasure,
+        )
+        .await?,
     ))
 }

@@ -1,11 +1,12 @@
 //! Seller use cases, one file each — the profile, evidence documents, the payout account,
-//! readiness for submission, the audit log — with who may see what (`access`), the API views
+//! readiness for submission, the audit log, erasure of personal data — with who may see what (`access`), the API views
 //! built from rows (`views`). The field checks the request parsers share are the foundation's
 //! `crate::fields`. The lifecycle itself (statuses, moves, recording them) lives in `crate::sellers::lifecycle`.
 
 mod access;
 mod audit;
 mod documents;
+mod erasure;
 mod payout;
 mod profile;
 mod submission;
@@ -19,6 +20,7 @@ pub use self::documents::{
     CheckedUpload, check_upload, get_document, get_document_view, list_documents,
     sanitise_filename, sha256_base64, store_document,
 };
+pub use self::erasure::{Erasure, erase_personal_data, parse_erasure};
 pub use self::payout::{PayoutAccountInput, parse_payout_account, put_payout_account};
 pub use self::profile::{
     MAX_CONTACTS, MAX_EXPORT_MARKETS, MAX_PUBLIC_IDENTIFIERS, MAX_SECTORS, get_own_profile,
