@@ -383,9 +383,19 @@ async fn setup_twice_is_harmless() {
         1,
     )
     .await;
-    let (_, status) = run(cli(&app).args(["residency", "status", "--json"]));
-    let status: Value = serde_json::from_str(&status).unwrap();
-    assert_eq!(status[0]["healthy"], true, "{status}");
+    // Healthy once every table has finished its initial copy (table-sync workers are shared
+    // by every subscription of the cluster, so a table may still be copying; polled, no sleep).
+    let start = Instant::now();
+    let status = loop {
+        let (_, status) = run(cli(&app).args(["residency", "status", "--json"]));
+        let status: Value = serde_json::from_str(&status).unwrap();
+        if status[0]["healthy"] == true {
+            break status;
+        }
+        assert!(start.elapsed() < DEADLINE, "not healthy: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status[0]["tables_ready"], status[0]["tables"]);
     assert_eq!(status[0]["subscription_enabled"], true);
     assert!(status[0]["worker_pid"].is_number());
     assert!(status[0]["lag_bytes"].is_number());
