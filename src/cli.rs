@@ -1,11 +1,14 @@
-//! The command line: `serve`, `migrate`, `seed`, `openapi`, `admin create-user`.
+//! The command line: `serve`, `migrate`, `seed`, `openapi`, `admin create-user`,
+//! `residency setup|status|verify`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Secret};
-use crate::{Application, auth, db, observability, seed};
+use crate::{Application, auth, db, observability, residency, seed};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,6 +54,46 @@ pub enum Command {
     /// Administration tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Logical replication of seller data to the in-country stores.
+    #[command(subcommand)]
+    Residency(ResidencyCommand),
+}
+
+/// Exit status of `residency verify` when a copy drifted.
+pub const EXIT_DRIFT: u8 = 3;
+
+#[derive(Debug, Subcommand)]
+pub enum ResidencyCommand {
+    /// Create or correct the publication (platform) and subscription (in-country store) of
+    /// every configured jurisdiction. Idempotent.
+    Setup {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per jurisdiction: subscription, apply worker, slot, lag in bytes and seconds.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare row counts and digests of every replicated table on both sides, after waiting
+    /// for the copy to catch up; exit status 3 on drift.
+    Verify {
+        /// How long to wait for the copy to catch up, e.g. `30s`.
+        #[arg(long, default_value = "30s", value_parser = parse_seconds)]
+        wait: Duration,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    s.strip_suffix('s')
+        .unwrap_or(s)
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds such as 30s"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,9 +110,16 @@ pub enum AdminCommand {
     },
 }
 
-pub async fn run(cli: Cli) -> Result<(), String> {
+pub async fn run(cli: Cli) -> Result<ExitCode, String> {
     observability::init_tracing(&cli.config.log, &cli.config.log_format);
     cli.config.validate()?;
+    if let Command::Residency(command) = &cli.command {
+        return run_residency(&cli.config, command).await;
+    }
+    run_other(cli).await.map(|()| ExitCode::SUCCESS)
+}
+
+async fn run_other(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve => {
             let app = Application::build(cli.config.clone()).await?;
@@ -111,6 +161,100 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     })?;
             println!("created admin {} ({})", user.email, user.id);
             Ok(())
+        }
+        Command::Residency(_) => Err("handled by run_residency".into()),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
+}
+
+async fn run_residency(config: &Config, command: &ResidencyCommand) -> Result<ExitCode, String> {
+    match command {
+        ResidencyCommand::Setup { json } => {
+            let outcomes = residency::setup(config).await?;
+            if *json {
+                println!("{}", to_json(&outcomes)?);
+            } else {
+                for o in &outcomes {
+                    if o.changes.is_empty() {
+                        println!(
+                            "{}: publication {}, subscription {}, slot {}: already set up",
+                            o.jurisdiction, o.publication, o.subscription, o.slot
+                        );
+                    }
+                    for change in &o.changes {
+                        println!("{}: {change}", o.jurisdiction);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ResidencyCommand::Status { json } => {
+            let statuses = residency::status(config).await?;
+            if *json {
+                println!("{}", to_json(&statuses)?);
+            } else {
+                println!(
+                    "{:<4} {:<8} {:<8} {:<8} {:<7} {:<40} {:<7} {:>12} {:>9}",
+                    "jur",
+                    "healthy",
+                    "enabled",
+                    "worker",
+                    "tables",
+                    "slot",
+                    "active",
+                    "lag bytes",
+                    "lag s"
+                );
+                for s in &statuses {
+                    println!(
+                        "{:<4} {:<8} {:<8} {:<8} {:<7} {:<40} {:<7} {:>12} {:>9}",
+                        s.jurisdiction,
+                        s.healthy,
+                        s.subscription_enabled,
+                        s.worker_pid.map_or("-".to_owned(), |p| p.to_string()),
+                        format!("{}/{}", s.tables_ready, s.tables),
+                        if s.slot_exists {
+                            s.slot.clone()
+                        } else {
+                            format!("{} (missing)", s.slot)
+                        },
+                        s.slot_active,
+                        s.lag_bytes.map_or("-".to_owned(), |b| b.to_string()),
+                        s.lag_seconds.map_or("-".to_owned(), |t| format!("{t:.1}")),
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ResidencyCommand::Verify { wait, json } => {
+            let report = residency::verify(config, *wait).await?;
+            if *json {
+                println!("{}", to_json(&report)?);
+            } else {
+                for j in &report.jurisdictions {
+                    for t in &j.tables {
+                        let state = if t.in_sync { "in sync" } else { "DRIFT" };
+                        println!(
+                            "{} {:<20} platform {:>8} copy {:>8}  {state}",
+                            j.jurisdiction, t.table, t.platform_rows, t.copy_rows
+                        );
+                        for d in &t.drift {
+                            println!(
+                                "    {} {}..{}: platform {} row(s), copy {} row(s)",
+                                d.key, d.from, d.to, d.platform_rows, d.copy_rows
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(if report.drifted() {
+                ExitCode::from(EXIT_DRIFT)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

@@ -139,6 +139,11 @@ pub struct Config {
     )]
     pub in_country: Vec<InCountryStore>,
 
+    /// How the in-country stores' subscriptions reach the platform store, when not by
+    /// EXPORTBRIDGE_DATABASE_URL (e.g. another address from the in-country cluster's network).
+    #[arg(long, env = "EXPORTBRIDGE_REPLICATION_SOURCE_URL")]
+    pub replication_source_url: Option<DatabaseUrl>,
+
     /// Maximum connections per store pool.
     #[arg(long, env = "EXPORTBRIDGE_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,

@@ -20,6 +20,7 @@ pub mod ops;
 pub mod paging;
 pub mod partner;
 pub mod ratelimit;
+pub mod residency;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;

@@ -4,7 +4,7 @@ use clap::Parser;
 async fn main() -> std::process::ExitCode {
     let cli = exportbridge::cli::Cli::parse();
     match exportbridge::cli::run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("exportbridge: {e}");
             std::process::ExitCode::FAILURE

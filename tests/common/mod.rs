@@ -137,10 +137,16 @@ fn drop_databases(urls: Vec<String>) {
             .build()
             .unwrap();
         rt.block_on(async {
+            // A database with a subscription cannot be dropped, and a publisher database's
+            // replication slot outlives it (holding WAL): subscriptions first, then slots.
+            for url in &urls {
+                drop_subscriptions(url).await;
+            }
             for url in urls {
                 let (server, db) = url.rsplit_once('/').unwrap();
                 let server = format!("{server}/postgres");
                 if let Ok(mut conn) = AsyncPgConnection::establish(&server).await {
+                    drop_slots(&mut conn, db).await;
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
                         .execute(&mut conn)
                         .await;
@@ -149,6 +155,64 @@ fn drop_databases(urls: Vec<String>) {
         });
     })
     .join();
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// Drops the subscriptions of one database without touching its publisher (whose slot is
+/// dropped by [`drop_slots`]): disable, detach the slot, drop.
+async fn drop_subscriptions(url: &str) {
+    let Ok(mut conn) = AsyncPgConnection::establish(url).await else {
+        return;
+    };
+    let subs: Vec<Name> = diesel::sql_query(
+        "SELECT subname::text AS name FROM pg_subscription \
+          WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap_or_default();
+    for sub in subs {
+        for sql in [
+            format!("ALTER SUBSCRIPTION {} DISABLE", sub.name),
+            format!("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", sub.name),
+            format!("DROP SUBSCRIPTION {}", sub.name),
+        ] {
+            let _ = diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &sql).await;
+        }
+    }
+}
+
+/// Drops the replication slots of database `db` (an active one once its sender has gone).
+async fn drop_slots(conn: &mut AsyncPgConnection, db: &str) {
+    for _ in 0..100 {
+        let left: Vec<Name> = diesel::sql_query(format!(
+            "SELECT slot_name::text AS name FROM pg_replication_slots WHERE database = '{db}'"
+        ))
+        .load(conn)
+        .await
+        .unwrap_or_default();
+        if left.is_empty() {
+            return;
+        }
+        let _ = diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots \
+              WHERE database = '{db}' AND active_pid IS NOT NULL"
+        ))
+        .execute(conn)
+        .await;
+        let _ = diesel::sql_query(format!(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+              WHERE database = '{db}' AND NOT active"
+        ))
+        .execute(conn)
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// A logged-in user of a given role.
@@ -190,6 +254,8 @@ impl TestApp {
             jurisdiction: "IN".into(),
             url: DatabaseUrl(in_country.clone()),
         }];
+        // Subscriptions reach this test's own platform database.
+        config.replication_source_url = None;
         config.jwt_secret = Some(Secret::new(JWT_SECRET));
         config.db_pool_size = 8;
         config.workers = 2;
