@@ -562,3 +562,56 @@ async fn payout_accounts_stay_in_the_country() {
     // Replication did not remove the copy's localised rows either.
     assert_eq!(count(&mut c, "SELECT 1 FROM payout_accounts").await, 1);
 }
+
+#[tokio::test]
+async fn an_erasure_reaches_the_copy() {
+    let app = TestApp::spawn().await;
+    setup(&app).await;
+    let (seller, seller_id, _) = approved_seller(&app).await;
+    let of_seller = format!("(id = '{seller_id}' OR organisation_id = '{seller_id}')");
+    until_copy_has(
+        &app,
+        &format!("SELECT 1 FROM sellers WHERE {of_seller} AND jsonb_array_length(contacts) = 1"),
+        1,
+    )
+    .await;
+    until_copy_has(
+        &app,
+        &format!("SELECT 1 FROM seller_documents WHERE seller_id IN (SELECT id FROM sellers WHERE {of_seller})"),
+        3,
+    )
+    .await;
+
+    let res = app
+        .post_json(
+            &format!("/v1/sellers/{seller_id}/erasure"),
+            &json!({"categories": ["contacts", "documents"], "reason": "data_principal_request"}),
+            Some(&seller.token),
+        )
+        .await;
+    json_of(res, 200).await;
+
+    // The copy loses the contacts and the documents' metadata, and gains the audit entry.
+    until_copy_has(
+        &app,
+        &format!("SELECT 1 FROM sellers WHERE {of_seller} AND contacts = '[]'::jsonb"),
+        1,
+    )
+    .await;
+    until_copy_has(
+        &app,
+        &format!("SELECT 1 FROM seller_documents WHERE seller_id IN (SELECT id FROM sellers WHERE {of_seller})"),
+        0,
+    )
+    .await;
+    until_copy_has(
+        &app,
+        &format!(
+            "SELECT 1 FROM seller_audit_log WHERE action = 'erase' \
+               AND seller_id IN (SELECT id FROM sellers WHERE {of_seller})"
+        ),
+        1,
+    )
+    .await;
+    assert!(!verify(&app).await.drifted());
+}
