@@ -331,6 +331,15 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
     pub search_timeout_ms: u64,
 
+    /// How often the replication status behind `/readyz` and `/metrics` is refreshed, in
+    /// seconds. Default 15.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_REPLICATION_MONITOR_SECS",
+        default_value_t = 15
+    )]
+    pub replication_monitor_secs: u64,
+
     /// A price sort with free text sorts the text matches in memory when there are at most
     /// this many; with more it walks the price indexes, one per currency. Default 5000.
     #[arg(
@@ -447,6 +456,9 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.search_timeout_ms) {
             return Err("EXPORTBRIDGE_SEARCH_TIMEOUT_MS must be between 10 and 60000".into());
+        }
+        if !(1..=3600).contains(&self.replication_monitor_secs) {
+            return Err("EXPORTBRIDGE_REPLICATION_MONITOR_SECS must be between 1 and 3600".into());
         }
         if !(1..=100_000).contains(&self.search_price_text_cap) {
             return Err("EXPORTBRIDGE_SEARCH_PRICE_TEXT_CAP must be between 1 and 100000".into());

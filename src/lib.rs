@@ -59,11 +59,29 @@ pub struct AppState {
     pub sessions: auth::sessions::SessionCache,
     /// Requests per client address on the public routes that take `ratelimit::PublicClient`.
     pub public_limit: ratelimit::RateLimiter,
+    /// The latest replication status (refreshed in the background) for `/readyz` and `/metrics`.
+    pub replication: residency::Monitor,
     /// Signs catalogue cursors.
     pub cursor_key: [u8; 32],
 }
 
 impl AppState {
+    /// Replication health per configured jurisdiction, from the monitor's last refresh, for
+    /// `/metrics` and `/readyz` (which name no domain themselves).
+    pub fn replication_gauges(&self) -> Vec<observability::ReplicationGauge> {
+        let configured: Vec<String> = self.config.in_country_map().into_keys().collect();
+        self.replication
+            .health(&configured)
+            .into_iter()
+            .map(|h| observability::ReplicationGauge {
+                jurisdiction: h.jurisdiction,
+                healthy: h.healthy,
+                lag_bytes: h.lag_bytes,
+                lag_seconds: h.lag_seconds,
+            })
+            .collect()
+    }
+
     /// The estimate writer's gauges, for `/metrics` (which names no domain itself).
     pub fn writer_gauges(&self) -> WriterGauges {
         let health = self.estimates.health();
@@ -91,6 +109,7 @@ impl AppState {
         (name = "vetting", description = "Vetting bodies, the officers' queue, claims, checklists, decisions, badges, suspension and expiry"),
         (name = "listings", description = "A seller's wholesale listings: HS code, MOQ, price breaks, incoterms; draft, publish, pause, archive"),
         (name = "catalogue", description = "Public catalogue search: full text with typo correction, filters, facets, prices in the buyer's currency"),
+        (name = "residency", description = "Replication of Indian sellers' data to the in-country store: status and drift check, for auditors"),
         (name = "partner", description = "What may leave the country: aggregates with small cells withheld, and the egress log of every such answer"),
         (name = "storefronts", description = "A seller's public storefront: profile, badge, published listings"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
@@ -126,6 +145,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(listings::routes::configure)
             .configure(catalogue::routes::configure)
             .configure(partner::routes::configure)
+            .configure(residency::routes::configure)
             .configure(settlement::routes::configure)
             .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),
@@ -267,6 +287,7 @@ impl Application {
             estimates: Default::default(),
             sessions: Default::default(),
             public_limit: ratelimit::RateLimiter::public(&config),
+            replication: Default::default(),
             config,
         });
         start_up(&state).await;
@@ -377,6 +398,10 @@ fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown
             shutdown.signal(),
         )),
         tokio::spawn(maintenance::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        tokio::spawn(residency::monitor::run(
             state.clone().into_inner(),
             shutdown.signal(),
         )),

@@ -615,3 +615,79 @@ async fn an_erasure_reaches_the_copy() {
     .await;
     assert!(!verify(&app).await.drifted());
 }
+
+/// Polls `path` (as `token`) until `done` holds for its body, for up to [`DEADLINE`].
+async fn until_body(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let start = Instant::now();
+    loop {
+        let body = app.get(path, token).await.text().await.unwrap();
+        if done(&body) {
+            return body;
+        }
+        assert!(start.elapsed() < DEADLINE, "{path} still answers {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn auditors_read_status_and_drift_and_readyz_and_metrics_report_replication() {
+    let app = TestApp::spawn_with(|c| c.replication_monitor_secs = 1).await;
+    let auditor = app.login_as(exportbridge::auth::Role::Auditor).await;
+    // Before setup: reported unhealthy, and readiness does not depend on it.
+    let ready = json_of(app.get("/readyz", None).await, 200).await;
+    assert_eq!(ready["replication"][0]["jurisdiction"], "IN");
+    assert_eq!(ready["replication"][0]["healthy"], false);
+
+    setup(&app).await;
+    let (_seller, _, _) = approved_seller(&app).await;
+    let status = until_body(&app, "/v1/residency/status", Some(&auditor.token), |b| {
+        b.contains("\"healthy\":true")
+    })
+    .await;
+    let status: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status[0]["jurisdiction"], "IN");
+    assert_eq!(status[0]["subscription_enabled"], true);
+    assert!(status[0]["lag_bytes"].is_i64());
+
+    let answer = json_of(
+        app.get("/v1/residency/verify?wait_seconds=20", Some(&auditor.token))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(answer["drifted"], false);
+    let tables = answer["jurisdictions"][0]["tables"].as_array().unwrap();
+    assert!(
+        tables
+            .iter()
+            .any(|t| t["table"] == "sellers" && t["copy_rows"].as_i64() >= Some(1))
+    );
+
+    // The monitor's view reaches /readyz and /metrics.
+    until_body(&app, "/readyz", None, |b| b.contains("\"healthy\":true")).await;
+    let metrics = until_body(&app, "/metrics", None, |b| {
+        b.contains("exportbridge_replication_healthy{jurisdiction=\"IN\"} 1")
+    })
+    .await;
+    assert!(metrics.contains("exportbridge_replication_lag_bytes{jurisdiction=\"IN\"}"));
+    assert!(metrics.contains("exportbridge_replication_lag_seconds{jurisdiction=\"IN\"}"));
+
+    // Who may ask, and a bad wait.
+    for path in ["/v1/residency/status", "/v1/residency/verify"] {
+        common::assert_problem(app.get(path, None).await, 401).await;
+        let seller = app.login_as(exportbridge::auth::Role::Seller).await;
+        common::assert_problem(app.get(path, Some(&seller.token)).await, 403).await;
+    }
+    let problem = common::assert_problem(
+        app.get("/v1/residency/verify?wait_seconds=0", Some(&auditor.token))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "wait_seconds");
+}

@@ -36,11 +36,22 @@ pub struct ReadinessCheck {
     pub ready: bool,
 }
 
+/// One jurisdiction's in-country replication, as last seen by the background monitor. Reported,
+/// not gating: the platform serves while a copy lags (alert on `/metrics`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplicationReadiness {
+    pub jurisdiction: String,
+    pub healthy: bool,
+    /// WAL not yet confirmed by the copy; absent when unknown.
+    pub lag_bytes: Option<i64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
     /// `ready` or `not_ready`.
     pub status: String,
     pub checks: Vec<ReadinessCheck>,
+    pub replication: Vec<ReplicationReadiness>,
 }
 
 /// The 503 answer: a problem document that also lists every check.
@@ -49,6 +60,19 @@ pub struct NotReady {
     #[serde(flatten)]
     pub problem: crate::error::Problem,
     pub checks: Vec<ReadinessCheck>,
+    pub replication: Vec<ReplicationReadiness>,
+}
+
+fn replication(state: &AppState) -> Vec<ReplicationReadiness> {
+    state
+        .replication_gauges()
+        .into_iter()
+        .map(|g| ReplicationReadiness {
+            jurisdiction: g.jurisdiction,
+            healthy: g.healthy,
+            lag_bytes: g.lag_bytes,
+        })
+        .collect()
 }
 
 /// Runs one check: the failure's cause is logged, the answer only says ready or not.
@@ -100,7 +124,8 @@ async fn healthz() -> web::Json<Health> {
 }
 
 /// Every store is reachable and fully migrated (and every background worker running).
-/// Only the verdict per check is answered; the reasons are in the server log.
+/// Only the verdict per check is answered; the reasons are in the server log. The in-country
+/// replication's health is reported beside the checks without deciding readiness.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, body = Readiness),
     (status = 503, description = "A check failed; `checks` says which", body = NotReady, content_type = "application/problem+json"),
@@ -117,10 +142,15 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         return HttpResponse::Ok().json(Readiness {
             status: "ready".into(),
             checks,
+            replication: replication(&state),
         });
     }
     let problem = ApiError::Unavailable(format!("not ready: {}", failing.join(", "))).problem();
     HttpResponse::ServiceUnavailable()
         .content_type(PROBLEM_JSON)
-        .json(NotReady { problem, checks })
+        .json(NotReady {
+            problem,
+            checks,
+            replication: replication(&state),
+        })
 }

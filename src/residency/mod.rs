@@ -1,11 +1,15 @@
 //! Data residency: PostgreSQL logical replication of seller data from the platform store to the
 //! in-country store of the seller's home jurisdiction (one row-filtered publication per
 //! jurisdiction on the platform, one subscription on the in-country store), its status, and a
-//! drift check. Library functions free of printing: the CLI prints, later the HTTP API serves.
+//! drift check. Library functions free of printing: the CLI prints them; `routes` serves them
+//! to auditors; `monitor` keeps a recent status for `/readyz` and `/metrics`.
 
+pub mod monitor;
+pub mod routes;
 mod sql;
 mod verify;
 
+pub use monitor::Monitor;
 pub use verify::{Drift, JurisdictionCheck, TableCheck, VerifyReport, verify};
 
 use std::time::Duration;
@@ -184,7 +188,7 @@ pub async fn setup(config: &Config) -> Result<Vec<SetupOutcome>, String> {
 }
 
 /// Replication health of one jurisdiction.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct JurisdictionStatus {
     pub jurisdiction: String,
     pub publication: String,

@@ -21,7 +21,7 @@ const MAX_PREFIX: usize = 13;
 const MAX_RANGES: usize = 20;
 
 /// A key range of a table whose rows differ between the platform and the copy.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Drift {
     pub key: String,
     pub from: String,
@@ -30,7 +30,7 @@ pub struct Drift {
     pub copy_rows: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TableCheck {
     pub table: String,
     pub platform_rows: i64,
@@ -39,13 +39,13 @@ pub struct TableCheck {
     pub drift: Vec<Drift>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct JurisdictionCheck {
     pub jurisdiction: String,
     pub tables: Vec<TableCheck>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct VerifyReport {
     pub jurisdictions: Vec<JurisdictionCheck>,
 }
