@@ -691,3 +691,66 @@ async fn auditors_read_status_and_drift_and_readyz_and_metrics_report_replicatio
     .await;
     assert_eq!(problem["errors"][0]["field"], "wait_seconds");
 }
+
+#[tokio::test]
+async fn auditors_read_an_indian_sellers_record_from_the_in_country_store() {
+    let app = TestApp::spawn().await;
+    setup(&app).await;
+    let (_seller, seller_id, _) = approved_seller(&app).await;
+    let auditor = app.login_as(exportbridge::auth::Role::Auditor).await;
+    let path = format!("/v1/residency/sellers/{seller_id}");
+    let record = until_body(&app, &path, Some(&auditor.token), |b| {
+        b.contains("\"store\":\"in_country:IN\"")
+    })
+    .await;
+    let record: Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["jurisdiction"], "IN");
+    assert_eq!(record["profile"]["trading_name"], "Tiruppur Knits");
+    // The payout account exists only in the country; it is read there (number masked).
+    let payout = &record["payout_account"];
+    assert_eq!(
+        payout["account_number_masked"],
+        format!("XXXX{}", &ACCOUNT_NUMBER[10..])
+    );
+    assert_eq!(payout["ifsc"], "HDFC0001234");
+    assert!(!record.to_string().contains(ACCOUNT_NUMBER));
+
+    // Read from the copy, not the platform: a value only the copy has (drift made on purpose)
+    // is what the auditor sees, while the platform still answers its own.
+    copy(&app)
+        .await
+        .batch_execute(&format!(
+            "UPDATE sellers SET trading_name = 'Copy-only name' \
+              WHERE id = '{seller_id}' OR organisation_id = '{seller_id}'"
+        ))
+        .await
+        .unwrap();
+    let record = json_of(app.get(&path, Some(&auditor.token)).await, 200).await;
+    assert_eq!(record["profile"]["trading_name"], "Copy-only name");
+    let platform = json_of(
+        app.get(&format!("/v1/sellers/{seller_id}"), Some(&auditor.token))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(platform["trading_name"], "Tiruppur Knits");
+
+    // Who may read it; an unknown seller.
+    common::assert_problem(app.get(&path, None).await, 401).await;
+    for role in [
+        exportbridge::auth::Role::Seller,
+        exportbridge::auth::Role::Buyer,
+    ] {
+        let other = app.login_as(role).await;
+        common::assert_problem(app.get(&path, Some(&other.token)).await, 403).await;
+    }
+    common::assert_problem(
+        app.get(
+            &format!("/v1/residency/sellers/{}", Uuid::now_v7()),
+            Some(&auditor.token),
+        )
+        .await,
+        404,
+    )
+    .await;
+}

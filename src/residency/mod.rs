@@ -5,6 +5,7 @@
 //! to auditors; `monitor` keeps a recent status for `/readyz` and `/metrics`.
 
 pub mod monitor;
+pub mod record;
 pub mod routes;
 mod sql;
 mod verify;

@@ -7,16 +7,17 @@ use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::record::{InCountryRecord, in_country_record};
 use super::{JurisdictionCheck, JurisdictionStatus};
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiResult, AuthErrors, Problem};
+use crate::error::{ApiError, ApiResult, AuthErrors, NotFound, Problem};
 
 const READERS: &[Role] = &[Role::Auditor, Role::Admin];
 const STATUS_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(status).service(verify);
+    cfg.service(status).service(verify).service(seller_record);
 }
 
 /// Replication status per jurisdiction: publication, subscription, apply worker, slot, lag in
@@ -110,4 +111,36 @@ fn unavailable(cause: String) -> ApiError {
     ApiError::Unavailable(
         "a store could not be read, or a copy is behind; see the server log".into(),
     )
+}
+
+/// The path of a seller.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct SellerPath {
+    /// The seller's id.
+    id: uuid::Uuid,
+}
+
+/// A seller's record as the in-country store holds it, read from that store (not the
+/// platform): the replicated profile and the localised payout account (number masked).
+/// Auditors and admins; 404 when no in-country store holds the seller.
+#[utoipa::path(
+    tag = "residency",
+    security(("bearer" = [])),
+    params(SellerPath),
+    responses(
+        AuthErrors,
+        NotFound,
+        (status = 200, body = InCountryRecord),
+    )
+)]
+#[get("/residency/sellers/{id}")]
+async fn seller_record(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<SellerPath>,
+) -> ApiResult<web::Json<InCountryRecord>> {
+    Ok(web::Json(
+        in_country_record(&state.stores, &principal, id.id).await?,
+    ))
 }
