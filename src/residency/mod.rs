@@ -16,7 +16,7 @@ pub use verify::{Drift, JurisdictionCheck, TableCheck, VerifyReport, verify};
 use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text};
-use diesel::{QueryableByName, sql_query};
+use diesel::{OptionalExtension, QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use serde::Serialize;
 
@@ -272,11 +272,8 @@ async fn jurisdiction_status(
     .bind::<Text, _>(&name)
     .get_result(copy)
     .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(format!("reading the subscription {name}: {e}")),
-    })?;
+    .optional()
+    .map_err(|e| format!("reading the subscription {name}: {e}"))?;
     let slot_row: Option<SlotRow> = sql_query(
         "SELECT active, confirmed_flush_lsn::text AS confirmed_flush_lsn, \
                 (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag_bytes \
@@ -285,11 +282,8 @@ async fn jurisdiction_status(
     .bind::<Text, _>(&slot)
     .get_result(platform)
     .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(format!("reading the slot {slot}: {e}")),
-    })?;
+    .optional()
+    .map_err(|e| format!("reading the slot {slot}: {e}"))?;
     let status = JurisdictionStatus {
         jurisdiction: jurisdiction.to_owned(),
         publication: name.clone(),
@@ -350,11 +344,8 @@ pub async fn wait_caught_up(
         .bind::<Text, _>(slot)
         .get_result(platform)
         .await
-        .map(Some)
-        .or_else(|e| match e {
-            diesel::result::Error::NotFound => Ok(None),
-            e => Err(format!("reading the slot {slot}: {e}")),
-        })?;
+        .optional()
+        .map_err(|e| format!("reading the slot {slot}: {e}"))?;
         let ready: Flag = sql_query(
             "SELECT EXISTS (SELECT 1 FROM pg_subscription s \
                              WHERE s.subname = $1 \

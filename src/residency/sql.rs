@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use diesel::sql_types::{Array, Bool, Nullable, Text};
-use diesel::{QueryableByName, sql_query};
+use diesel::{OptionalExtension, QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::{
@@ -115,11 +115,8 @@ pub(super) async fn ensure_subscription(
     .bind::<Text, _>(&name)
     .get_result(copy)
     .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(format!("reading pg_subscription: {e}")),
-    })?;
+    .optional()
+    .map_err(|e| format!("reading pg_subscription: {e}"))?;
     let Some(sub) = existing else {
         return create_subscription(platform, copy, source, outcome).await;
     };
@@ -225,11 +222,8 @@ async fn create_subscription(
             .bind::<Text, _>(&slot)
             .get_result(platform)
             .await
-            .map(Some)
-            .or_else(|e| match e {
-                diesel::result::Error::NotFound => Ok(None),
-                e => Err(format!("reading pg_replication_slots: {e}")),
-            })?;
+            .optional()
+            .map_err(|e| format!("reading pg_replication_slots: {e}"))?;
     match leftover {
         Some(Slot { active: true }) => {
             return Err(format!(
