@@ -331,6 +331,11 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_SEARCH_TIMEOUT_MS", default_value_t = 2000)]
     pub search_timeout_ms: u64,
 
+    /// How often seller analytics counted in memory are added to the database, in seconds.
+    /// Default 10.
+    #[arg(long, env = "EXPORTBRIDGE_ANALYTICS_FLUSH_SECS", default_value_t = 10)]
+    pub analytics_flush_secs: u64,
+
     /// How often the replication status behind `/readyz` and `/metrics` is refreshed, in
     /// seconds. Default 15.
     #[arg(
@@ -456,6 +461,9 @@ impl Config {
         }
         if !(10..=60_000).contains(&self.search_timeout_ms) {
             return Err("EXPORTBRIDGE_SEARCH_TIMEOUT_MS must be between 10 and 60000".into());
+        }
+        if !(1..=3600).contains(&self.analytics_flush_secs) {
+            return Err("EXPORTBRIDGE_ANALYTICS_FLUSH_SECS must be between 1 and 3600".into());
         }
         if !(1..=3600).contains(&self.replication_monitor_secs) {
             return Err("EXPORTBRIDGE_REPLICATION_MONITOR_SECS must be between 1 and 3600".into());

@@ -1,6 +1,7 @@
 //! exportbridge: a B2B export marketplace backend for Indian SMEs.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod analytics;
 pub mod auth;
 pub mod background;
 pub mod catalogue;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub sessions: auth::sessions::SessionCache,
     /// Requests per client address on the public routes that take `ratelimit::PublicClient`.
     pub public_limit: ratelimit::RateLimiter,
+    /// Seller analytics counted since the last flush.
+    pub analytics: analytics::Counters,
     /// The latest replication status (refreshed in the background) for `/readyz` and `/metrics`.
     pub replication: residency::Monitor,
     /// Signs catalogue cursors.
@@ -142,6 +145,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         scope::scope("/v1")
             .configure(auth::routes::configure)
             .configure(sellers::routes::configure)
+            .configure(analytics::routes::configure)
             .configure(listings::routes::configure)
             .configure(catalogue::routes::configure)
             .configure(partner::routes::configure)
@@ -288,6 +292,7 @@ impl Application {
             sessions: Default::default(),
             public_limit: ratelimit::RateLimiter::public(&config),
             replication: Default::default(),
+            analytics: Default::default(),
             config,
         });
         start_up(&state).await;
@@ -398,6 +403,10 @@ fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown
             shutdown.signal(),
         )),
         tokio::spawn(maintenance::run(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        tokio::spawn(analytics::service::run(
             state.clone().into_inner(),
             shutdown.signal(),
         )),

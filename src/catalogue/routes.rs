@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::api::*;
 use super::{request, service};
 use crate::AppState;
+use crate::analytics::Event;
 use crate::error::{ApiResult, NotFound, Problem, RateLimited};
 use crate::ratelimit::PublicClient;
 
@@ -50,16 +51,19 @@ async fn search(
     let request = request::parse(params.into_inner(), &state.cursor_key)?;
     let rates = service::rates(&state).await?;
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(
-        service::search(
-            &mut conn,
-            &request,
-            &rates,
-            &state.cursor_key,
-            service::SearchLimits::of(&state.config),
-        )
-        .await?,
-    ))
+    let results = service::search(
+        &mut conn,
+        &request,
+        &rates,
+        &state.cursor_key,
+        service::SearchLimits::of(&state.config),
+    )
+    .await?;
+    state.analytics.record(
+        results.items.iter().map(|hit| hit.seller.id),
+        Event::SearchImpression,
+    );
+    Ok(web::Json(results))
 }
 
 /// A published listing of the catalogue with its seller's summary (no authentication); 404
@@ -80,5 +84,9 @@ async fn get_listing(
     path: web::Path<ListingPath>,
 ) -> ApiResult<web::Json<CatalogueListing>> {
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(service::listing(&mut conn, path.id).await?))
+    let listing = service::listing(&mut conn, path.id).await?;
+    state
+        .analytics
+        .record([listing.seller.id], Event::ListingView);
+    Ok(web::Json(listing))
 }

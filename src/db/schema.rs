@@ -423,6 +423,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    seller_daily_stats (seller_id, day) {
+        seller_id -> Uuid,
+        day -> Date,
+        storefront_views -> Int8,
+        search_impressions -> Int8,
+        listing_views -> Int8,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
     egress_log (id) {
         id -> Uuid,
         at -> Timestamptz,

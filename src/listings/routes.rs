@@ -11,6 +11,7 @@ use super::api::*;
 use super::lifecycle::Action;
 use super::service;
 use crate::AppState;
+use crate::analytics::Event;
 use crate::auth::Principal;
 use crate::error::{
     ApiResult, AuthErrors, JsonErrors, NotFound, Problem, RateLimited, TokenErrors,
@@ -276,7 +277,12 @@ async fn storefront(
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Storefront>> {
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(
-        service::storefront(&mut conn, &path.slug, &page).await?,
-    ))
+    let storefront = service::storefront(&mut conn, &path.slug, &page).await?;
+    // A visit is its first page; the pages after it are the same visit.
+    if page.cursor.is_none() {
+        state
+            .analytics
+            .record([storefront.seller.id], Event::StorefrontView);
+    }
+    Ok(web::Json(storefront))
 }
