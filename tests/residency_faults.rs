@@ -33,9 +33,11 @@ const CHANGES: i64 = 1_000;
 /// Whether this run may stop clusters (else the reason to skip).
 fn fault_clusters() -> Result<(String, PathBuf), String> {
     if std::env::var("EXPORTBRIDGE_FAULT_CLUSTERS").as_deref() != Ok("1") {
-        return Err("EXPORTBRIDGE_FAULT_CLUSTERS=1 is not set (scripts/test sets it in its fault \
+        return Err(
+            "EXPORTBRIDGE_FAULT_CLUSTERS=1 is not set (scripts/test sets it in its fault \
                     step, on a dedicated pair of clusters)"
-            .into());
+                .into(),
+        );
     }
     let bin = std::env::var("EXPORTBRIDGE_PG_BIN")
         .map_err(|_| "EXPORTBRIDGE_PG_BIN is not set".to_owned())?;
