@@ -66,6 +66,11 @@ pub const REPLICATED_TABLES: &[ReplicatedTable] = &[
         name: "listing_audit_log",
         key: "id",
     },
+    // Seller analytics: views and impressions per seller and day.
+    ReplicatedTable {
+        name: "seller_daily_stats",
+        key: "seller_id",
+    },
 ];
 
 /// Localised tables: an Indian seller's rows live only in the in-country store, never published.
