@@ -16,13 +16,12 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::residency::*;
 use common::sellers::*;
 use common::vetting::*;
 use common::{Session, TestApp};
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{QueryableByName, sql_query};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use serde_json::{Value, json};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use serde_json::json;
 use uuid::Uuid;
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -105,65 +104,6 @@ fn is_root() -> bool {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
-}
-
-fn listing_body(title: &str) -> Value {
-    json!({
-        "title": title,
-        "description": "Single jersey, reactive dyed, pre-shrunk.",
-        "sector": "textiles",
-        "hs_code": "6109.10.00",
-        "keywords": ["t-shirt"],
-        "attributes": {"gsm": "180"},
-        "moq": 500,
-        "moq_unit": "pieces",
-        "currency": "USD",
-        "price_breaks": [{"min_quantity": 500, "unit_price": "3.40"}],
-        "incoterms": [{"incoterm": "FOB", "named_place": "Chennai"}],
-        "lead_time_days": 30,
-        "origin_state": "TN"
-    })
-}
-
-async fn create_listing(app: &TestApp, s: &Session, title: &str) -> String {
-    let res = app
-        .post_json("/v1/listings", &listing_body(title), Some(&s.token))
-        .await;
-    json_of(res, 201).await["id"].as_str().unwrap().to_owned()
-}
-
-async fn copy(app: &TestApp) -> AsyncPgConnection {
-    AsyncPgConnection::establish(&app.config.in_country[0].url.0)
-        .await
-        .unwrap()
-}
-
-async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    sql_query(format!("SELECT count(*) AS n FROM ({sql}) q"))
-        .get_result::<N>(conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .n
-}
-
-async fn text(conn: &mut AsyncPgConnection, sql: &str) -> Option<String> {
-    #[derive(QueryableByName)]
-    struct T {
-        #[diesel(sql_type = Nullable<Text>)]
-        t: Option<String>,
-    }
-    sql_query(sql)
-        .load::<T>(conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .next()
-        .and_then(|r| r.t)
 }
 
 /// One change set of `CHANGES` row changes of the seller's listings, made with SQL on the

@@ -2,6 +2,7 @@
 //! migrated template on both local clusters (platform and in-country).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod residency;
 pub mod sellers;
 pub mod vetting;
 
