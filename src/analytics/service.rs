@@ -29,6 +29,13 @@ pub enum Event {
     ListingView,
 }
 
+/// Adds `from` to `into`, kind by kind.
+fn merge(into: &mut Counts, from: Counts) {
+    add(into, Event::StorefrontView, from.storefront_views);
+    add(into, Event::SearchImpression, from.search_impressions);
+    add(into, Event::ListingView, from.listing_views);
+}
+
 fn add(counts: &mut Counts, event: Event, n: i64) {
     match event {
         Event::StorefrontView => counts.storefront_views += n,
@@ -84,10 +91,7 @@ impl Counters {
     fn restore(&self, counts: HashMap<Uuid, Counts>) {
         if let Ok(mut pending) = self.pending.lock() {
             for (seller, c) in counts {
-                let into = pending.by_seller.entry(seller).or_default();
-                add(into, Event::StorefrontView, c.storefront_views);
-                add(into, Event::SearchImpression, c.search_impressions);
-                add(into, Event::ListingView, c.listing_views);
+                merge(pending.by_seller.entry(seller).or_default(), c);
             }
         }
     }
@@ -200,13 +204,7 @@ pub async fn own_analytics(
                 search_impressions: r.search_impressions,
                 listing_views: r.listing_views,
             };
-            add(&mut totals, Event::StorefrontView, counts.storefront_views);
-            add(
-                &mut totals,
-                Event::SearchImpression,
-                counts.search_impressions,
-            );
-            add(&mut totals, Event::ListingView, counts.listing_views);
+            merge(&mut totals, counts);
             DayCounts { day: r.day, counts }
         })
         .collect();

@@ -12,6 +12,7 @@ use crate::auth::{Principal, Role};
 use crate::db::Stores;
 use crate::db::schema::payout_accounts;
 use crate::error::{ApiError, ApiResult};
+use crate::identifiers::BankAccountNumber;
 use crate::sellers::api::SellerProfile;
 use crate::sellers::model::{PayoutAccountRow, SellerRow};
 use crate::sellers::{named, profile_view};
@@ -42,6 +43,19 @@ pub struct InCountryRecord {
     pub profile: SellerProfile,
     /// The localised payout account, which exists only in this store.
     pub payout_account: Option<InCountryPayoutAccount>,
+}
+
+/// The account as the auditor sees it: the number masked like the platform's summary of it.
+fn payout_view(p: PayoutAccountRow) -> ApiResult<InCountryPayoutAccount> {
+    let number = BankAccountNumber::parse(&p.account_number).map_err(ApiError::internal)?;
+    Ok(InCountryPayoutAccount {
+        reference: p.id,
+        account_number_masked: format!("XXXX{}", number.last4()),
+        account_holder_name: p.account_holder_name,
+        ifsc: p.ifsc,
+        bank_name: p.bank_name,
+        created_at: p.created_at,
+    })
 }
 
 /// The seller named by `id` as the first in-country store that holds it has it; 404 when none
@@ -76,17 +90,7 @@ pub async fn in_country_record(
             store: format!("in_country:{jurisdiction}"),
             read_at: Utc::now(),
             profile: profile_view(&row)?,
-            payout_account: payout.map(|p| InCountryPayoutAccount {
-                reference: p.id,
-                account_number_masked: format!(
-                    "XXXX{}",
-                    &p.account_number[p.account_number.len().saturating_sub(4)..]
-                ),
-                account_holder_name: p.account_holder_name,
-                ifsc: p.ifsc,
-                bank_name: p.bank_name,
-                created_at: p.created_at,
-            }),
+            payout_account: payout.map(payout_view).transpose()?,
         });
     }
     Err(ApiError::NotFound)
