@@ -354,6 +354,13 @@ pub struct Config {
     )]
     pub search_price_text_cap: i64,
 
+    /// Weights of the RFQ matching factors that differ from the defaults, e.g.
+    /// `text=0.3,price=0.2` (names: text, hs_code, sector, moq, price, lead_time, incoterm,
+    /// certifications, verified, responsiveness; docs/matching.md gives the defaults). Checked
+    /// at start.
+    #[arg(long, env = "EXPORTBRIDGE_MATCHING_WEIGHTS")]
+    pub matching_weights: Option<String>,
+
     /// Bearer token that `/metrics` requires. Unset: in dev mode metrics are served to loopback
     /// clients only; in production mode `/metrics` is disabled (404).
     #[arg(long, env = "EXPORTBRIDGE_METRICS_TOKEN", hide_env_values = true)]

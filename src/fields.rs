@@ -3,7 +3,7 @@
 //! code, and returns the parsed value when there was none.
 
 use crate::error::Validator;
-use crate::identifiers::IdError;
+use crate::identifiers::{HsCode, IdError};
 
 /// A stable error code for an identifier problem.
 fn id_code(e: &IdError) -> &'static str {
@@ -57,4 +57,62 @@ pub fn check_text(
     } else {
         Some(text.to_owned())
     }
+}
+
+/// The largest quantity any request takes (MOQ, price break, RFQ, quote).
+pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
+
+/// Records `required` when the field is absent.
+pub fn required<T>(v: &mut Validator, field: &str, value: Option<T>) -> Option<T> {
+    if value.is_none() {
+        v.push(field, "required", "is required");
+    }
+    value
+}
+
+/// A whole quantity from 1 to `MAX_QUANTITY`.
+pub fn check_quantity(v: &mut Validator, field: &str, q: i64) -> Option<i64> {
+    if (1..=MAX_QUANTITY).contains(&q) {
+        Some(q)
+    } else {
+        v.push(
+            field,
+            "out_of_range",
+            format!("must be a whole number from 1 to {MAX_QUANTITY}"),
+        );
+        None
+    }
+}
+
+/// Within `low..=high` (both shown in the message).
+pub fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
+    v: &mut Validator,
+    field: &str,
+    value: Option<T>,
+    (low, high): (T, T),
+) -> Option<T> {
+    let value = value?;
+    if value < low || value > high {
+        v.push(
+            field,
+            "out_of_range",
+            format!("must be from {low} to {high}"),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// 6 or 8 digits: the HS subheading or India's ITC-HS tariff line (dots and spaces ignored).
+pub fn check_hs_code(v: &mut Validator, field: &str, raw: &str) -> Option<String> {
+    let code = check_id(v, field, HsCode::parse(raw))?;
+    if code.as_str().len() == 10 {
+        v.push(
+            field,
+            "length",
+            "must be 6 or 8 digits (the subheading or the ITC-HS tariff line)",
+        );
+        return None;
+    }
+    Some(code.as_str().to_owned())
 }

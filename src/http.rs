@@ -670,6 +670,17 @@ impl futures_util::Stream for DeadlinePayload {
     }
 }
 
+/// A JSON response with `ETag: "<version>"`.
+pub fn with_etag(
+    status: actix_web::http::StatusCode,
+    version: impl std::fmt::Display,
+    body: &impl serde::Serialize,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

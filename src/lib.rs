@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod identifiers;
 pub mod listings;
 pub mod maintenance;
+pub mod matching;
 pub mod money;
 pub mod observability;
 pub mod ops;
@@ -22,6 +23,7 @@ pub mod paging;
 pub mod partner;
 pub mod ratelimit;
 pub mod residency;
+pub mod rfq;
 pub mod seed;
 pub mod sellers;
 pub mod settlement;
@@ -66,6 +68,8 @@ pub struct AppState {
     pub replication: residency::Monitor,
     /// Signs catalogue cursors.
     pub cursor_key: [u8; 32],
+    /// The weights of RFQ matching (defaults, or `EXPORTBRIDGE_MATCHING_WEIGHTS`).
+    pub matching_weights: matching::Weights,
 }
 
 impl AppState {
@@ -114,6 +118,10 @@ impl AppState {
         (name = "catalogue", description = "Public catalogue search: full text with typo correction, filters, facets, prices in the buyer's currency"),
         (name = "residency", description = "Replication of Indian sellers' data to the in-country store: status and drift check, for auditors"),
         (name = "partner", description = "What may leave the country: aggregates with small cells withheld, and the egress log of every such answer"),
+        (name = "buyers", description = "A buyer organisation's profile: company, country, business type, private contact"),
+        (name = "rfqs", description = "Requests for quotation: post, change, close; matched sellers with every factor of their scores; a seller's leads"),
+        (name = "quotes", description = "Sellers' quotes on RFQs with revisions; the buyer compares them by what they cost to pay and accepts one"),
+        (name = "trades", description = "Accepted quotes: the trade's terms and settlement, kept in the seller's in-country store"),
         (name = "storefronts", description = "A seller's public storefront: profile, badge, published listings"),
         (name = "settlement", description = "Settlement estimates and fee schedules: what a payment costs, route by route"),
         (name = "fx", description = "Mid-market FX rates"),
@@ -150,6 +158,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(catalogue::routes::configure)
             .configure(partner::routes::configure)
             .configure(residency::routes::configure)
+            .configure(rfq::routes::configure)
             .configure(settlement::routes::configure)
             .configure(vetting::routes::configure)
             .configure(webhooks::routes::configure),
@@ -293,6 +302,7 @@ impl Application {
             public_limit: ratelimit::RateLimiter::public(&config),
             replication: Default::default(),
             analytics: Default::default(),
+            matching_weights: matching::Weights::from_config(config.matching_weights.as_deref())?,
             config,
         });
         start_up(&state).await;

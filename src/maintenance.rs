@@ -1,5 +1,6 @@
 //! Periodic housekeeping: forget idempotency keys after a day, expired refresh tokens after a
-//! week, and finished login-throttle windows.
+//! week, and finished login-throttle windows; mark open RFQs past their validity expired (reads
+//! already show them so) and decline their live quotes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +17,11 @@ const STATEMENTS: &[&str] = &[
     "DELETE FROM login_throttle WHERE window_started_at < now() - interval '1 day'",
     // A session whose refresh tokens have all been cleaned up is over.
     "DELETE FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = s.id) AND s.created_at < now() - interval '1 day'",
+    "UPDATE rfqs SET status = 'expired', version = version + 1, updated_at = now() WHERE status = 'open' AND valid_until <= now()",
+    "UPDATE quotes q SET status = 'declined', updated_at = now() FROM rfqs r WHERE r.id = q.rfq_id AND r.status = 'expired' AND q.status = 'submitted'",
 ];
 
-/// Runs every clean-up once; returns the rows removed.
+/// Runs every clean-up once; returns the rows removed or changed.
 pub async fn run_once(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
     let mut removed = 0;
     for sql in STATEMENTS {

@@ -126,9 +126,12 @@ fn the_document_states_the_input_rules() {
     for (label, op) in operations(&spec) {
         for p in params(&op, "limit", "query") {
             seen.0 += 1;
-            // Catalogue pages are at most 100 hits (exportbridge::catalogue::request::MAX_LIMIT).
+            // Catalogue pages are at most 100 hits (exportbridge::catalogue::request::MAX_LIMIT);
+            // an RFQ's matches at most exportbridge::matching::MAX_MATCHES.
             let max = if label.contains("/v1/catalogue/") {
                 100
+            } else if label.ends_with("/matches") {
+                exportbridge::matching::MAX_MATCHES as i64
             } else {
                 200
             };

@@ -76,6 +76,27 @@ async fn aggregates_withhold_small_cells_and_every_answer_is_logged() {
         seed: DEFAULT_SEED,
     };
     load_catalogue(&app.config, size).await.unwrap();
+    // RFQs: six from Chinese buyers (published), two from a Vietnamese one (withheld).
+    diesel::sql_query(
+        "WITH b AS (
+             INSERT INTO organisations (id, kind, name, country_code, home_jurisdiction)
+             VALUES (gen_random_uuid(), 'buyer', 'Hengda', 'CN', 'CN'),
+                    (gen_random_uuid(), 'buyer', 'Saigon Imports', 'VN', 'VN')
+             RETURNING id, country_code),
+         p AS (
+             INSERT INTO buyer_profiles (organisation_id, company_name, country_code, business_type,
+                                         contact_name, contact_email)
+             SELECT id, 'Buyer ' || country_code, country_code, 'importer', 'Contact', 'c@example.com'
+               FROM b RETURNING organisation_id, country_code)
+         INSERT INTO rfqs (id, buyer_organisation_id, created_by, product, quantity, unit, currency,
+                           destination_country, destination_place, valid_until)
+         SELECT gen_random_uuid(), p.organisation_id, gen_random_uuid(), 'Cotton towels', 1000,
+                'pieces', 'USD', p.country_code, 'Port', now() + interval '30 days'
+           FROM p, generate_series(1, CASE p.country_code WHEN 'CN' THEN 6 ELSE 2 END)",
+    )
+    .execute(&mut app.db().await)
+    .await
+    .unwrap();
     let auditor = app.login_as(Role::Auditor).await;
 
     let answer = json_of(
@@ -103,6 +124,10 @@ async fn aggregates_withhold_small_cells_and_every_answer_is_logged() {
         (
             ("listings", "by_state"),
             "SELECT origin_state AS value, count(*) AS n FROM listings WHERE status = 'published' AND seller_in_good_standing GROUP BY 1",
+        ),
+        (
+            ("rfqs", "by_buyer_country"),
+            "SELECT b.country_code AS value, count(*) AS n FROM rfqs r JOIN buyer_profiles b ON b.organisation_id = r.buyer_organisation_id GROUP BY 1",
         ),
     ] {
         let truth = truth(&app, sql).await;
@@ -151,7 +176,8 @@ async fn aggregates_withhold_small_cells_and_every_answer_is_logged() {
             "sellers_by_sector",
             "sellers_by_state",
             "listings_by_sector",
-            "listings_by_state"
+            "listings_by_state",
+            "rfqs_by_buyer_country"
         ])
     );
     assert_eq!(first["published_cells"], published);

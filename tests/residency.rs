@@ -693,3 +693,84 @@ async fn auditors_read_an_indian_sellers_record_from_the_in_country_store() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn leads_and_quotes_reach_the_copy_and_trades_stay_in_the_country() {
+    use common::rfq::*;
+    let app = TestApp::spawn().await;
+    setup(&app).await;
+    let f = forum(&app).await;
+    app.post_rates(
+        &f.admin,
+        &[("USD", "INR", "84.00"), ("EUR", "INR", "90.00")],
+    )
+    .await;
+    let (s, seller_id) = seller(&app, &f, 1, true).await;
+    publish(
+        &app,
+        &s,
+        &L {
+            title: "Organic cotton T-shirts",
+            description: "Single jersey.",
+            hs: "6109.10.00",
+            moq: 500,
+            unit: "pieces",
+            currency: "USD",
+            breaks: &[(500, "3.40")],
+            lead: 30,
+            certs: &["gots"],
+        },
+    )
+    .await;
+    let b = buyer(&app).await;
+    let rfq = post_rfq(&app, &b, &rfq_body()).await;
+    let q = quote(
+        &app,
+        &s,
+        rfq["id"].as_str().unwrap(),
+        &quote_body("3.25", 2000),
+    )
+    .await;
+    let quote_id = q["id"].as_str().unwrap();
+    json_of(
+        app.post_json(
+            &format!("/v1/quotes/{quote_id}/accept"),
+            &json!({}),
+            Some(&b.token),
+        )
+        .await,
+        201,
+    )
+    .await;
+
+    for sql in [
+        format!("SELECT 1 FROM rfq_leads WHERE seller_id = '{seller_id}'"),
+        format!("SELECT 1 FROM quotes WHERE id = '{quote_id}' AND status = 'accepted'"),
+        format!("SELECT 1 FROM quote_revisions WHERE quote_id = '{quote_id}'"),
+    ] {
+        until_copy_has(&app, &sql, 1).await;
+    }
+    // The trade's record: in the in-country store only, and never published.
+    let mut platform = app.db().await;
+    assert_eq!(count(&mut platform, "SELECT 1 FROM trade_records").await, 0);
+    assert_eq!(count(&mut platform, "SELECT 1 FROM trades").await, 1);
+    assert_eq!(
+        count(
+            &mut platform,
+            "SELECT 1 FROM pg_publication_tables WHERE tablename IN ('trade_records', 'rfqs', 'buyer_profiles')"
+        )
+        .await,
+        0,
+        "buyers' data and trade records are not published"
+    );
+    let mut c = copy(&app).await;
+    assert_eq!(
+        count(
+            &mut c,
+            &format!("SELECT 1 FROM trade_records WHERE quote_id = '{quote_id}'")
+        )
+        .await,
+        1
+    );
+    assert!(!verify(&app).await.drifted());
+}

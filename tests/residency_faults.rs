@@ -1,8 +1,8 @@
 //! Fault tests of residency on a dedicated pair of clusters: the in-country (IN) cluster is
 //! stopped, 1,000 changes of IN seller data are made on the platform, and it is started again;
 //! every change arrives and `residency verify` finds no drift (five cycles). While it is down a
-//! localised write (a payout account) answers 503 and writes nothing anywhere, and the rest of
-//! the API keeps working.
+//! localised write (a payout account; accepting a quote, whose trade record is written
+//! in-country) answers 503 and writes nothing anywhere, and the rest of the API keeps working.
 //!
 //! These tests stop a cluster, so they run only when `EXPORTBRIDGE_FAULT_CLUSTERS=1` is set (by
 //! the "fault tests on their own clusters" step of `scripts/test`, which points the store URLs at
@@ -181,8 +181,63 @@ async fn payout_summary(platform: &mut AsyncPgConnection, seller: Uuid) -> Strin
     .unwrap()
 }
 
+/// A quote waiting for its buyer: (buyer, quote id).
+struct Pending {
+    buyer: Session,
+    quote_id: String,
+}
+
+/// An RFQ matched to `seller` (one published listing) and the seller's quote on it.
+async fn pending_quote(app: &TestApp, seller: &Session) -> Pending {
+    use common::rfq::{L, buyer, post_rfq, publish, quote, quote_body, rfq_body};
+    publish(
+        app,
+        seller,
+        &L {
+            title: "Organic cotton T-shirts",
+            description: "Single jersey.",
+            hs: "6109.10.00",
+            moq: 500,
+            unit: "pieces",
+            currency: "USD",
+            breaks: &[(500, "3.40")],
+            lead: 30,
+            certs: &["gots"],
+        },
+    )
+    .await;
+    let buyer = buyer(app).await;
+    let rfq = post_rfq(app, &buyer, &rfq_body()).await;
+    let q = quote(
+        app,
+        seller,
+        rfq["id"].as_str().unwrap(),
+        &quote_body("3.25", 2000),
+    )
+    .await;
+    Pending {
+        buyer,
+        quote_id: q["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn accept(app: &TestApp, p: &Pending) -> reqwest::Response {
+    app.post_json(
+        &format!("/v1/quotes/{}/accept", p.quote_id),
+        &json!({}),
+        Some(&p.buyer.token),
+    )
+    .await
+}
+
 /// While IN is down: a localised write answers 503 and leaves no trace; the rest works.
-async fn while_down(app: &TestApp, listing_seller: &Session, payee: &Session, payee_id: Uuid) {
+async fn while_down(
+    app: &TestApp,
+    listing_seller: &Session,
+    payee: &Session,
+    payee_id: Uuid,
+    pending: &Pending,
+) {
     let mut platform = app.db().await;
     let before = payout_summary(&mut platform, payee_id).await;
     let body = json!({"account_holder_name": "Tiruppur Knitwear Exports Private Limited",
@@ -194,6 +249,21 @@ async fn while_down(app: &TestApp, listing_seller: &Session, payee: &Session, pa
         count(&mut platform, "SELECT 1 FROM payout_accounts").await,
         0
     );
+    // Accepting a quote needs the trade's in-country record: 503, the RFQ still open, the
+    // quote still live, no trade.
+    common::assert_problem(accept(app, pending).await, 503).await;
+    for (sql, n) in [
+        ("SELECT 1 FROM trades", 0),
+        ("SELECT 1 FROM trade_records", 0),
+        ("SELECT 1 FROM rfqs WHERE status = 'open'", 1),
+        ("SELECT 1 FROM quotes WHERE status = 'submitted'", 1),
+        (
+            "SELECT 1 FROM settlement_estimates WHERE quote_id IS NOT NULL",
+            0,
+        ),
+    ] {
+        assert_eq!(count(&mut platform, sql).await, n, "{sql}");
+    }
     // Reads and non-localised writes go on.
     let me = app.get("/v1/sellers/me/profile", Some(&payee.token)).await;
     assert_eq!(me.status().as_u16(), 200, "{}", me.text().await.unwrap());
@@ -211,7 +281,13 @@ async fn the_copy_catches_up_after_in_country_outages_and_localised_writes_fail_
     };
     let app = TestApp::spawn().await;
     exportbridge::residency::setup(&app.config).await.unwrap();
-    let (seller, seller_id, _) = approved_seller(&app).await;
+    let (seller, seller_id, f) = approved_seller(&app).await;
+    app.post_rates(
+        &f.admin,
+        &[("USD", "INR", "84.00"), ("EUR", "INR", "90.00")],
+    )
+    .await;
+    let pending = pending_quote(&app, &seller).await;
     let template = create_listing(&app, &seller, "Organic cotton tees").await;
     let (payee, payee_id) = complete_seller(&app).await;
     let mut platform = app.db().await;
@@ -241,7 +317,7 @@ async fn the_copy_catches_up_after_in_country_outages_and_localised_writes_fail_
         stop_in(&bin, &dir);
         let stopped = started.elapsed();
         if cycle == 1 {
-            while_down(&app, &seller, &payee, payee_id).await;
+            while_down(&app, &seller, &payee, payee_id, &pending).await;
         }
         thousand_changes(&mut platform, &template, cycle).await;
         let changed = started.elapsed();
@@ -256,7 +332,8 @@ async fn the_copy_catches_up_after_in_country_outages_and_localised_writes_fail_
         let here = listings_digest(&mut platform, seller_id).await;
         let there = listings_digest(&mut c, seller_id).await;
         assert_eq!(here, there, "cycle {cycle}: listings differ");
-        let expected = 1 + 1 + 500 * cycle as i64; // template + the one made while down
+        // The template, the one made while down, the published one quoted on.
+        let expected = 1 + 1 + 1 + 500 * cycle as i64;
         assert_eq!(here.0, expected, "cycle {cycle}");
         eprintln!(
             "cycle {cycle}: {CHANGES} changes, {} listings both sides; stop {:.1?}, changes \
@@ -285,6 +362,10 @@ async fn the_copy_catches_up_after_in_country_outages_and_localised_writes_fail_
         0
     );
     assert_eq!(payout_summary(&mut platform, payee_id).await, payout_before);
+    assert_eq!(count(&mut c, "SELECT 1 FROM trade_records").await, 0);
     // And localised writes work again once the store is back.
     json_of(put_payout(&app, &payee, &payout_body()).await, 200).await;
+    json_of(accept(&app, &pending).await, 201).await;
+    assert_eq!(count(&mut c, "SELECT 1 FROM trade_records").await, 1);
+    assert_eq!(count(&mut platform, "SELECT 1 FROM trade_records").await, 0);
 }

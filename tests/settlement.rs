@@ -686,6 +686,8 @@ async fn a_bad_row_fails_alone_in_its_batch() {
         organisation_id,
         requested_by: seller.user_id,
         seller_id: Some(seller.organisation_id),
+        quote_id: None,
+        listing_id: None,
         fee_schedule_id: schedule_id,
         fee_schedule_version: 1,
         request: json!({"test": true}),

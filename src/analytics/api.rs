@@ -32,8 +32,26 @@ pub struct SellerAnalytics {
     pub to: NaiveDate,
     pub totals: Counts,
     pub days: Vec<DayCounts>,
+    /// RFQs in the period: leads, quotes and wins.
+    pub rfqs: RfqFunnel,
     /// Counts reach the figures here within this many seconds (they are added in batches).
     pub delay_seconds: u64,
+}
+
+/// The seller's RFQs in the period: matched (leads offered in it), quoted (quotes first
+/// submitted in it), and of those quotes, won and lost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct RfqFunnel {
+    pub leads: i64,
+    pub quotes: i64,
+    /// Quotes accepted by the buyer.
+    pub won: i64,
+    /// Quotes declined (another seller's was accepted, or the RFQ was closed).
+    pub lost: i64,
+    /// won / (won + lost); absent until a quote is decided.
+    pub win_rate: Option<f64>,
+    /// Median hours from being matched to quoting, over the quotes of the period.
+    pub median_hours_to_quote: Option<f64>,
 }
 
 /// The period asked for.

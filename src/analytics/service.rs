@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, BigInt, Date, Int8, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::api::{AnalyticsParams, Counts, DayCounts, SellerAnalytics};
+use super::api::{AnalyticsParams, Counts, DayCounts, RfqFunnel, SellerAnalytics};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::background::{Periodic, Stopped};
@@ -172,6 +172,57 @@ struct DayRow {
     listing_views: i64,
 }
 
+#[derive(diesel::QueryableByName)]
+struct FunnelRow {
+    #[diesel(sql_type = BigInt)]
+    leads: i64,
+    #[diesel(sql_type = BigInt)]
+    quotes: i64,
+    #[diesel(sql_type = BigInt)]
+    won: i64,
+    #[diesel(sql_type = BigInt)]
+    lost: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    median_hours: Option<f64>,
+}
+
+/// The seller's leads, quotes and wins of the UTC days `from..=to`.
+async fn rfq_funnel(
+    conn: &mut AsyncPgConnection,
+    seller_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<RfqFunnel> {
+    let row: FunnelRow = diesel::sql_query(
+        "WITH q AS (
+             SELECT q.status, q.created_at - l.offered_at AS delay FROM quotes q
+               LEFT JOIN rfq_leads l ON l.rfq_id = q.rfq_id AND l.seller_id = q.seller_id
+              WHERE q.seller_id = $1 AND q.created_at >= $2::date
+                AND q.created_at < $3::date + 1)
+         SELECT (SELECT count(*) FROM rfq_leads WHERE seller_id = $1 AND offered_at >= $2::date
+                    AND offered_at < $3::date + 1) AS leads,
+                (SELECT count(*) FROM q) AS quotes,
+                (SELECT count(*) FROM q WHERE status = 'accepted') AS won,
+                (SELECT count(*) FROM q WHERE status = 'declined') AS lost,
+                (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delay) / 3600.0)
+                   FROM q WHERE delay IS NOT NULL) AS median_hours",
+    )
+    .bind::<SqlUuid, _>(seller_id)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .get_result(conn)
+    .await?;
+    let decided = row.won + row.lost;
+    Ok(RfqFunnel {
+        leads: row.leads,
+        quotes: row.quotes,
+        won: row.won,
+        lost: row.lost,
+        win_rate: (decided > 0).then(|| row.won as f64 / decided as f64),
+        median_hours_to_quote: row.median_hours,
+    })
+}
+
 /// The calling seller's figures over the last `days` days. Sellers only (their own).
 pub async fn own_analytics(
     conn: &mut AsyncPgConnection,
@@ -208,12 +259,14 @@ pub async fn own_analytics(
             DayCounts { day: r.day, counts }
         })
         .collect();
+    let rfqs = rfq_funnel(conn, seller.id, from, to).await?;
     Ok(SellerAnalytics {
         seller_id: public_id(&seller),
         from,
         to,
         totals,
         days,
+        rfqs,
         delay_seconds,
     })
 }

@@ -3,11 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::identifiers::Incoterm;
 use crate::listings::api::{Certification, PriceBreak, PublicListing};
-use crate::sellers::api::{Badge, Sector};
+use crate::sellers::api::{Sector, SellerSummary};
 use crate::vocabulary::text_enum;
 
 text_enum!(
@@ -66,19 +65,6 @@ pub struct SearchParams {
     pub limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor` (valid only with the same query).
     pub cursor: Option<String>,
-}
-
-/// What a search hit shows of its seller.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SellerSummary {
-    pub id: Uuid,
-    pub trading_name: Option<String>,
-    /// `/v1/storefronts/{storefront_slug}`
-    pub storefront_slug: Option<String>,
-    #[schema(example = "TN")]
-    pub state: Option<String>,
-    /// Present while valid.
-    pub badge: Option<Badge>,
 }
 
 /// A listing's price breaks in the buyer's currency: indicative, at the latest mid rate.

@@ -8,7 +8,6 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Float4, Int4, Int8, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::api::*;
@@ -19,19 +18,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::listings::api::PriceBreak;
 use crate::listings::model::ListingRow;
 use crate::listings::public_listing;
-use crate::money::{CurrencyCode, Money, round_half_even_i64};
-use crate::sellers::model::{SellerRow, badge_of, public_id};
+use crate::money::CurrencyCode;
+use crate::sellers::model::{SellerRow, public_id, seller_summary};
 use crate::settlement::engine::Rates;
 use crate::settlement::fx::RateUsed;
 
 /// The rates of the shared pricing cache (read before the caller takes a connection).
 pub async fn rates(state: &crate::AppState) -> ApiResult<CatalogueRates> {
-    let data = state
-        .pricing
-        .get(&state.stores.platform, state.config.fx_feed_url.as_deref())
-        .await?;
-    let (rates, used) =
-        crate::settlement::fx::derive(&data.rates, Utc::now(), state.config.fx_max_age_secs);
+    let (rates, used) = crate::settlement::latest_rates(state).await?;
     Ok(CatalogueRates { rates, used })
 }
 
@@ -218,18 +212,6 @@ fn after_of(row: &KeyRow, id: Uuid, sort: SearchSort) -> ApiResult<After> {
     })
 }
 
-/// A seller as a hit shows it.
-pub fn seller_summary(seller: &SellerRow) -> SellerSummary {
-    let now = Utc::now();
-    SellerSummary {
-        id: public_id(seller),
-        trading_name: seller.trading_name.clone(),
-        storefront_slug: seller.storefront_slug.clone(),
-        state: seller.address_state.clone(),
-        badge: badge_of(seller).filter(|b| b.valid_at(now)),
-    }
-}
-
 /// The price breaks of `row` in `to`, at mid.
 fn indicative(
     row: &ListingRow,
@@ -244,16 +226,12 @@ fn indicative(
         .flatten()
         .collect();
     let as_of = used.iter().map(|u| u.as_of).min().unwrap_or_else(Utc::now);
-    let scale = Decimal::from(to.minor_per_major()) / Decimal::from(from.minor_per_major());
     let converted = breaks
         .iter()
         .map(|b| {
-            let minor = Decimal::from(b.unit_price.minor)
-                .checked_mul(rate)?
-                .checked_mul(scale)?;
             Some(PriceBreak {
                 min_quantity: b.min_quantity,
-                unit_price: Money::from_minor(round_half_even_i64(minor).ok()?, to),
+                unit_price: rates.rates.convert(b.unit_price, to).ok()?,
             })
         })
         .collect::<Option<Vec<_>>>()?;

@@ -257,6 +257,8 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         home_jurisdiction -> Text,
+        quote_id -> Nullable<Uuid>,
+        listing_id -> Nullable<Uuid>,
     }
 }
 
@@ -458,3 +460,165 @@ diesel::joinable!(listing_audit_log -> listings (listing_id));
 
 diesel::allow_tables_to_appear_in_same_query!(listings, sellers);
 diesel::allow_tables_to_appear_in_same_query!(listing_audit_log, listings);
+
+diesel::table! {
+    buyer_profiles (organisation_id) {
+        organisation_id -> Uuid,
+        version -> Int4,
+        company_name -> Text,
+        country_code -> Text,
+        business_type -> Text,
+        website -> Nullable<Text>,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rfqs (id) {
+        id -> Uuid,
+        buyer_organisation_id -> Uuid,
+        created_by -> Uuid,
+        status -> Text,
+        version -> Int4,
+        product -> Text,
+        description -> Text,
+        hs_code -> Nullable<Text>,
+        sector -> Nullable<Text>,
+        quantity -> Int8,
+        unit -> Text,
+        currency -> Text,
+        target_unit_price_minor -> Nullable<Int8>,
+        destination_country -> Text,
+        destination_place -> Text,
+        incoterm -> Nullable<Text>,
+        needed_by -> Nullable<Date>,
+        certifications -> Array<Text>,
+        valid_until -> Timestamptz,
+        awarded_quote_id -> Nullable<Uuid>,
+        closed_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rfq_leads (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        seller_id -> Uuid,
+        listing_id -> Uuid,
+        rank -> Int4,
+        score -> Float8,
+        factors -> Jsonb,
+        offered_at -> Timestamptz,
+        current -> Bool,
+        home_jurisdiction -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        seller_id -> Uuid,
+        submitted_by -> Uuid,
+        status -> Text,
+        revision -> Int4,
+        unit_price_minor -> Int8,
+        currency -> Text,
+        quantity -> Int8,
+        incoterm -> Text,
+        named_place -> Text,
+        lead_time_days -> Int4,
+        valid_until -> Timestamptz,
+        notes -> Text,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quote_revisions (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        revision -> Int4,
+        unit_price_minor -> Int8,
+        currency -> Text,
+        quantity -> Int8,
+        incoterm -> Text,
+        named_place -> Text,
+        lead_time_days -> Int4,
+        valid_until -> Timestamptz,
+        notes -> Text,
+        submitted_by -> Uuid,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::table! {
+    trades (id) {
+        id -> Uuid,
+        rfq_id -> Uuid,
+        quote_id -> Uuid,
+        buyer_organisation_id -> Uuid,
+        seller_id -> Uuid,
+        estimate_id -> Nullable<Uuid>,
+        accepted_by -> Uuid,
+        record_ref -> Uuid,
+        home_jurisdiction -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trade_records (id) {
+        id -> Uuid,
+        trade_id -> Uuid,
+        rfq_id -> Uuid,
+        quote_id -> Uuid,
+        quote_revision -> Int4,
+        buyer_organisation_id -> Uuid,
+        buyer_company_name -> Text,
+        buyer_country_code -> Text,
+        seller_id -> Uuid,
+        product -> Text,
+        quantity -> Int8,
+        unit -> Text,
+        unit_price_minor -> Int8,
+        total_minor -> Int8,
+        currency -> Text,
+        incoterm -> Text,
+        named_place -> Text,
+        estimate_id -> Nullable<Uuid>,
+        settlement -> Jsonb,
+        payout_account_ref -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+    }
+}
+
+diesel::joinable!(rfq_leads -> rfqs (rfq_id));
+diesel::joinable!(rfq_leads -> sellers (seller_id));
+diesel::joinable!(quotes -> rfqs (rfq_id));
+diesel::joinable!(quotes -> sellers (seller_id));
+diesel::joinable!(quote_revisions -> quotes (quote_id));
+diesel::joinable!(rfqs -> buyer_profiles (buyer_organisation_id));
+diesel::joinable!(trades -> sellers (seller_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rfqs,
+    rfq_leads,
+    quotes,
+    quote_revisions,
+    sellers,
+    buyer_profiles,
+    trades,
+);
+diesel::allow_tables_to_appear_in_same_query!(rfq_leads, listings);

@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// One cell of a breakdown: a category value and its count, or the count withheld.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Cell {
-    /// A sector code or a two-letter Indian state code.
+    /// A sector code, a two-letter Indian state code, or a buyer's country (ISO 3166-1).
     #[schema(example = "textiles")]
     pub value: String,
     /// Absent when withheld.
@@ -36,8 +36,16 @@ pub struct Aggregates {
     pub sellers: Breakdown,
     /// Listings in the catalogue (published, seller approved): by sector and origin state.
     pub listings: Breakdown,
+    /// RFQs ever posted, by the buyer's country.
+    pub rfqs: RfqBreakdown,
     /// The egress log entry of this answer.
     pub egress_id: Uuid,
+}
+
+/// Counts of RFQs by the buyer's country.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RfqBreakdown {
+    pub by_buyer_country: Vec<Cell>,
 }
 
 /// One answer that left: who asked, when, what.

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::api::{Aggregates, Breakdown, Cell, EgressRecord};
+use super::api::{Aggregates, Breakdown, Cell, EgressRecord, RfqBreakdown};
 use crate::auth::Role;
 use crate::auth::principal::Principal;
 use crate::db::schema::egress_log;
@@ -71,7 +71,7 @@ struct Count {
 }
 
 /// The breakdowns, by name (the egress log's categories), and their SQL.
-const BREAKDOWNS: [(&str, &str); 4] = [
+const BREAKDOWNS: [(&str, &str); 5] = [
     (
         "sellers_by_sector",
         "SELECT unnest(sectors) AS value, count(*) AS n FROM sellers \
@@ -91,6 +91,11 @@ const BREAKDOWNS: [(&str, &str); 4] = [
         "listings_by_state",
         "SELECT origin_state AS value, count(*) AS n FROM listings \
          WHERE status = 'published' AND seller_in_good_standing GROUP BY 1",
+    ),
+    (
+        "rfqs_by_buyer_country",
+        "SELECT b.country_code AS value, count(*) AS n FROM rfqs r \
+         JOIN buyer_profiles b ON b.organisation_id = r.buyer_organisation_id GROUP BY 1",
     ),
 ];
 
@@ -140,6 +145,9 @@ pub async fn aggregates(
             listings: Breakdown {
                 by_sector: next(),
                 by_state: next(),
+            },
+            rfqs: RfqBreakdown {
+                by_buyer_country: next(),
             },
             egress_id: id,
         })

@@ -71,6 +71,20 @@ pub const REPLICATED_TABLES: &[ReplicatedTable] = &[
         name: "seller_daily_stats",
         key: "seller_id",
     },
+    // RFQs a seller was matched to (with the explanation of its score), its quotes and every
+    // revision of them. (Its trades are payment data: written in-country only, never published.)
+    ReplicatedTable {
+        name: "rfq_leads",
+        key: "id",
+    },
+    ReplicatedTable {
+        name: "quotes",
+        key: "id",
+    },
+    ReplicatedTable {
+        name: "quote_revisions",
+        key: "id",
+    },
 ];
 
 /// Localised tables: an Indian seller's rows live only in the in-country store, never published.

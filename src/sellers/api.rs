@@ -489,3 +489,16 @@ pub struct AuditEntry {
     /// `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,
 }
+
+/// What buyers see of a seller next to a listing, a match or a quote: never contacts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SellerSummary {
+    pub id: Uuid,
+    pub trading_name: Option<String>,
+    /// `/v1/storefronts/{storefront_slug}`
+    pub storefront_slug: Option<String>,
+    #[schema(example = "TN")]
+    pub state: Option<String>,
+    /// Present while valid.
+    pub badge: Option<Badge>,
+}

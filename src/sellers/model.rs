@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::schema::{payout_accounts, seller_audit_log, seller_documents, sellers};
 use crate::sellers::api::{
     AuditAction, Badge, BadgeKind, EnterpriseType, EvidenceKind, MsmeCategory, PublicIdentifier,
-    Sector, SellerStatus,
+    Sector, SellerStatus, SellerSummary,
 };
 
 /// Declares a struct of `sellers` columns that ends in the profile columns a seller sets, so
@@ -160,4 +160,16 @@ pub struct PayoutAccountRow {
     pub bank_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub home_jurisdiction: String,
+}
+
+/// What buyers see of a seller (`SellerSummary`): the badge only while valid.
+pub fn seller_summary(seller: &SellerRow) -> SellerSummary {
+    let now = Utc::now();
+    SellerSummary {
+        id: public_id(seller),
+        trading_name: seller.trading_name.clone(),
+        storefront_slug: seller.storefront_slug.clone(),
+        state: seller.address_state.clone(),
+        badge: badge_of(seller).filter(|b| b.valid_at(now)),
+    }
 }

@@ -10,13 +10,33 @@ pub mod fx;
 pub mod routes;
 pub mod schedules;
 pub mod service;
+pub mod subject;
 pub mod writer;
+
+/// Pricing a payment without storing it, and storing an estimate in the caller's transaction
+/// (RFQs price quotes and store the estimate a trade is made with).
+pub use service::{price, store};
+pub use subject::Payment;
 
 use std::sync::Arc;
 
 use crate::AppState;
 use crate::background::{Periodic, Stopped};
 use crate::error::ApiResult;
+
+/// The latest mid rates (from the shared pricing cache) and how each was obtained. Read them
+/// before taking a connection: a cache refresh takes one of its own.
+pub async fn latest_rates(state: &AppState) -> ApiResult<(engine::Rates, Vec<fx::RateUsed>)> {
+    let data = state
+        .pricing
+        .get(&state.stores.platform, state.config.fx_feed_url.as_deref())
+        .await?;
+    Ok(fx::derive(
+        &data.rates,
+        chrono::Utc::now(),
+        state.config.fx_max_age_secs,
+    ))
+}
 
 /// Background FX feed fetcher: fetches at start and then on the configured interval, backing
 /// off after failures, until the server stops.

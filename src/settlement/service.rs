@@ -8,14 +8,14 @@ use uuid::Uuid;
 
 use super::api::{CreateEstimate, Estimate};
 use super::cache::PricingData;
-use super::engine::{self, BearerSelection, EstimateError, EstimateLimits, EstimateRequest};
+use super::engine::{self, EstimateError, EstimateLimits};
 use super::fx;
+use super::subject::{self, Payment};
 use super::writer::{self, EstimateRow};
 use crate::AppState;
-use crate::auth::{OrganisationKind, Principal, Role};
+use crate::auth::{Principal, Role};
 use crate::config::Config;
-use crate::db::PgPool;
-use crate::db::schema::{organisations, settlement_estimates as se};
+use crate::db::schema::settlement_estimates as se;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Direction, Json, Page, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
@@ -63,34 +63,6 @@ fn visible(principal: &Principal, organisation_id: Uuid, seller_id: Option<Uuid>
         || matches!(principal.role, Role::Admin | Role::Auditor)
 }
 
-async fn resolve_seller(
-    pool: &PgPool,
-    principal: &Principal,
-    seller_id: Option<Uuid>,
-) -> ApiResult<Option<Uuid>> {
-    match (principal.role, seller_id) {
-        (Role::Seller, None) => Ok(Some(principal.organisation_id)),
-        (Role::Seller, Some(id)) if id != principal.organisation_id => Err(ApiError::field(
-            "seller_id",
-            "not_yours",
-            "sellers estimate payments to themselves",
-        )),
-        (_, None) => Ok(None),
-        (_, Some(id)) => {
-            let kind: Option<String> = organisations::table
-                .find(id)
-                .select(organisations::kind)
-                .first(&mut pool.get().await?)
-                .await
-                .optional()?;
-            match kind {
-                Some(k) if k == OrganisationKind::Seller.as_str() => Ok(Some(id)),
-                _ => Err(ApiError::field("seller_id", "not_found", "no such seller")),
-            }
-        }
-    }
-}
-
 /// Prices the request and stores the answer; returns it (the very bytes stored) and whether it
 /// was replayed for a repeated `Idempotency-Key`.
 ///
@@ -116,7 +88,8 @@ pub async fn create(
         .pricing
         .get(pool, state.config.fx_feed_url.as_deref())
         .await?;
-    let estimate = compute(pool, &state.config, &data, principal, req).await?;
+    let payment = subject::resolve(pool, principal, &req).await?;
+    let estimate = price(&state.config, &data, principal.organisation_id, payment)?;
     let location = format!("/v1/settlement/estimates/{}", estimate.id);
     let (row, bytes) = to_row(principal, &estimate)?;
     let created = Created::from_bytes(location, bytes);
@@ -133,22 +106,19 @@ pub async fn create(
     .await
 }
 
-/// Prices the request (the caller has checked the role); does not store it.
-async fn compute(
-    pool: &PgPool,
+/// Prices `payment` for `organisation_id` with the cached schedule and rates; stores nothing.
+pub fn price(
     config: &Config,
     data: &PricingData,
-    principal: &Principal,
-    req: CreateEstimate,
+    organisation_id: Uuid,
+    payment: Payment,
 ) -> ApiResult<Estimate> {
-    let seller_id = resolve_seller(pool, principal, req.seller_id).await?;
-    let request = EstimateRequest {
-        buyer_country: req.buyer_country.trim().to_ascii_uppercase(),
-        direction: req.direction,
-        amount: req.amount,
-        buyer_currency: req.buyer_currency,
-        charge_bearer: req.charge_bearer.unwrap_or(BearerSelection::All),
-    };
+    let Payment {
+        request,
+        seller_id,
+        quote_id,
+        listing_id,
+    } = payment;
     let now = Utc::now();
     let (rates, used) = fx::derive(&data.rates, now, config.fx_max_age_secs);
     // The engine orders routes: by net INR for buyer_pays, by what the buyer pays for
@@ -197,8 +167,10 @@ async fn compute(
         id: Uuid::now_v7(),
         created_at: now,
         expires_at: now + Duration::seconds(config.estimate_ttl_secs),
-        organisation_id: principal.organisation_id,
+        organisation_id,
         seller_id,
+        quote_id,
+        listing_id,
         request,
         fee_schedule: data.schedule_ref.clone(),
         rates: used,
@@ -248,6 +220,8 @@ fn to_row(principal: &Principal, estimate: &Estimate) -> ApiResult<(EstimateRow,
         organisation_id: principal.organisation_id,
         requested_by: principal.user_id,
         seller_id: estimate.seller_id,
+        quote_id: estimate.quote_id,
+        listing_id: estimate.listing_id,
         fee_schedule_id: estimate.fee_schedule.id,
         fee_schedule_version: estimate.fee_schedule.version,
         request,
@@ -256,6 +230,16 @@ fn to_row(principal: &Principal, estimate: &Estimate) -> ApiResult<(EstimateRow,
         expires_at: estimate.expires_at,
     };
     Ok((row, body))
+}
+
+/// Stores `estimate` (asked by `principal`) in the caller's transaction.
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    estimate: &Estimate,
+) -> ApiResult<()> {
+    let (row, _) = to_row(principal, estimate)?;
+    writer::insert_rows(conn, std::slice::from_ref(&row)).await
 }
 
 /// A stored estimate exactly as it was answered; 404 unless the caller may see it.

@@ -39,6 +39,8 @@ pub struct EstimateRow {
     pub organisation_id: Uuid,
     pub requested_by: Uuid,
     pub seller_id: Option<Uuid>,
+    pub quote_id: Option<Uuid>,
+    pub listing_id: Option<Uuid>,
     pub fee_schedule_id: Uuid,
     pub fee_schedule_version: i32,
     pub request: serde_json::Value,
@@ -63,6 +65,8 @@ struct InsertEstimates<'a> {
     organisation_id: Vec<Uuid>,
     requested_by: Vec<Uuid>,
     seller_id: Vec<Option<Uuid>>,
+    quote_id: Vec<Option<Uuid>>,
+    listing_id: Vec<Option<Uuid>>,
     fee_schedule_id: Vec<Uuid>,
     fee_schedule_version: Vec<i32>,
     request: Vec<&'a serde_json::Value>,
@@ -81,6 +85,8 @@ impl<'a> InsertEstimates<'a> {
             organisation_id: col(rows, |r| r.organisation_id),
             requested_by: col(rows, |r| r.requested_by),
             seller_id: col(rows, |r| r.seller_id),
+            quote_id: col(rows, |r| r.quote_id),
+            listing_id: col(rows, |r| r.listing_id),
             fee_schedule_id: col(rows, |r| r.fee_schedule_id),
             fee_schedule_version: col(rows, |r| r.fee_schedule_version),
             request: col(rows, |r| &r.request),
@@ -101,11 +107,11 @@ impl QueryFragment<Pg> for InsertEstimates<'_> {
         use diesel::sql_types::{Array, Binary, Int4, Jsonb, Nullable, Timestamptz, Uuid as U};
         out.push_sql(
             "INSERT INTO settlement_estimates (id, organisation_id, requested_by, seller_id, \
-             fee_schedule_id, fee_schedule_version, request, response, created_at, expires_at, \
-             home_jurisdiction) \
-             SELECT r.id, r.organisation_id, r.requested_by, r.seller_id, r.fee_schedule_id, \
-             r.fee_schedule_version, r.request, r.response, r.created_at, r.expires_at, \
-             o.home_jurisdiction FROM unnest(",
+             quote_id, listing_id, fee_schedule_id, fee_schedule_version, request, response, \
+             created_at, expires_at, home_jurisdiction) \
+             SELECT r.id, r.organisation_id, r.requested_by, r.seller_id, r.quote_id, \
+             r.listing_id, r.fee_schedule_id, r.fee_schedule_version, r.request, r.response, \
+             r.created_at, r.expires_at, o.home_jurisdiction FROM unnest(",
         );
         out.push_bind_param::<Array<U>, _>(&self.id)?;
         out.push_sql("::uuid[], ");
@@ -114,6 +120,10 @@ impl QueryFragment<Pg> for InsertEstimates<'_> {
         out.push_bind_param::<Array<U>, _>(&self.requested_by)?;
         out.push_sql("::uuid[], ");
         out.push_bind_param::<Array<Nullable<U>>, _>(&self.seller_id)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<Nullable<U>>, _>(&self.quote_id)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<Nullable<U>>, _>(&self.listing_id)?;
         out.push_sql("::uuid[], ");
         out.push_bind_param::<Array<U>, _>(&self.fee_schedule_id)?;
         out.push_sql("::uuid[], ");
@@ -127,8 +137,8 @@ impl QueryFragment<Pg> for InsertEstimates<'_> {
         out.push_sql("::timestamptz[], ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.expires_at)?;
         out.push_sql(
-            "::timestamptz[]) AS r (id, organisation_id, requested_by, seller_id, \
-             fee_schedule_id, fee_schedule_version, request, response, created_at, expires_at) \
+            "::timestamptz[]) AS r (id, organisation_id, requested_by, seller_id, quote_id, \
+             listing_id, fee_schedule_id, fee_schedule_version, request, response, created_at, expires_at) \
              LEFT JOIN organisations o ON o.id = r.organisation_id",
         );
         Ok(())
@@ -304,6 +314,8 @@ mod tests {
             organisation_id: Uuid::now_v7(),
             requested_by: Uuid::now_v7(),
             seller_id: None,
+            quote_id: None,
+            listing_id: None,
             fee_schedule_id: Uuid::now_v7(),
             fee_schedule_version: 1,
             request: serde_json::Value::Null,

@@ -19,6 +19,14 @@ pub const EVENT_TYPES: &[&str] = &[
     "seller.suspended",
     "seller.reinstated",
     "seller.expired",
+    "rfq.matched",
+    "rfq.awarded",
+    "rfq.closed",
+    "quote.submitted",
+    "quote.revised",
+    "quote.withdrawn",
+    "quote.accepted",
+    "quote.declined",
     "webhook.ping",
 ];
 

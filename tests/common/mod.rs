@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod residency;
+pub mod rfq;
 pub mod sellers;
 pub mod vetting;
 

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{ApiResult, Validator};
-use crate::fields::{check_id, check_text};
-use crate::identifiers::{HsCode, Incoterm, IndianState};
+use crate::fields::{check_hs_code, check_id, check_quantity, check_range, check_text, required};
+use crate::identifiers::{Incoterm, IndianState};
 use crate::listings::api::{
     Certification, IncotermOfferRequest, ListingRequest, MoqUnit, PriceBreakRequest,
 };
@@ -18,27 +18,6 @@ pub const MAX_KEYWORDS: usize = 20;
 pub const MAX_ATTRIBUTES: usize = 30;
 pub const MAX_PRICE_BREAKS: usize = 10;
 pub const MAX_IMAGES: usize = 10;
-const MAX_QUANTITY: i64 = 1_000_000_000_000;
-
-fn required<T>(v: &mut Validator, field: &str, value: Option<T>) -> Option<T> {
-    if value.is_none() {
-        v.push(field, "required", "is required");
-    }
-    value
-}
-
-fn check_quantity(v: &mut Validator, field: &str, q: i64) -> Option<i64> {
-    if (1..=MAX_QUANTITY).contains(&q) {
-        Some(q)
-    } else {
-        v.push(
-            field,
-            "out_of_range",
-            format!("must be a whole number from 1 to {MAX_QUANTITY}"),
-        );
-        None
-    }
-}
 
 fn check_title(v: &mut Validator, raw: Option<String>) -> Option<String> {
     let raw = required(v, "title", raw);
@@ -48,21 +27,6 @@ fn check_title(v: &mut Validator, raw: Option<String>) -> Option<String> {
         return None;
     }
     Some(title)
-}
-
-/// 6 or 8 digits: the HS subheading or India's ITC-HS tariff line.
-fn check_hs_code(v: &mut Validator, raw: Option<String>) -> Option<String> {
-    let raw = required(v, "hs_code", raw)?;
-    let code = check_id(v, "hs_code", HsCode::parse(&raw))?;
-    if code.as_str().len() == 10 {
-        v.push(
-            "hs_code",
-            "length",
-            "must be 6 or 8 digits (the subheading or the ITC-HS tariff line)",
-        );
-        return None;
-    }
-    Some(code.as_str().to_owned())
 }
 
 /// Distinct (case-insensitively), 2 to 50 characters each.
@@ -253,24 +217,6 @@ fn state_by_code_or_name(input: &str) -> Result<IndianState, crate::identifiers:
     })
 }
 
-fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
-    v: &mut Validator,
-    field: &str,
-    value: Option<T>,
-    (low, high): (T, T),
-) -> Option<T> {
-    let value = value?;
-    if value < low || value > high {
-        v.push(
-            field,
-            "out_of_range",
-            format!("must be from {low} to {high}"),
-        );
-        return None;
-    }
-    Some(value)
-}
-
 /// Every field of a listing request, checked; all problems in one 422.
 pub fn parse_listing(req: ListingRequest) -> ApiResult<ListingColumns> {
     let mut v = Validator::new();
@@ -278,7 +224,8 @@ pub fn parse_listing(req: ListingRequest) -> ApiResult<ListingColumns> {
     let description = check_text(&mut v, "description", req.description, 5000);
     let sector = required(&mut v, "sector", req.sector)
         .and_then(|s| check_vocab::<Sector>(&mut v, "sector", &s));
-    let hs_code = check_hs_code(&mut v, req.hs_code);
+    let hs_code =
+        required(&mut v, "hs_code", req.hs_code).and_then(|s| check_hs_code(&mut v, "hs_code", &s));
     let keywords = check_keywords(&mut v, req.keywords);
     let attributes = check_attributes(&mut v, req.attributes);
     let moq = required(&mut v, "moq", req.moq).and_then(|q| check_quantity(&mut v, "moq", q));

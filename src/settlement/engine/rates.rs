@@ -50,6 +50,24 @@ impl Rates {
             .ok_or(EstimateError::Money(MoneyError::Overflow))
     }
 
+    /// `money` in `to` at mid, rounded half-even to `to`'s minor units (what indicative prices,
+    /// matching and quote comparisons show).
+    pub fn convert(&self, money: Money, to: CurrencyCode) -> Result<Money, EstimateError> {
+        if money.currency == to {
+            return Ok(money);
+        }
+        let overflow = || EstimateError::Money(MoneyError::Overflow);
+        let rate = self.mid(money.currency, to)?;
+        let scale =
+            Decimal::from(to.minor_per_major()) / Decimal::from(money.currency.minor_per_major());
+        let minor = Decimal::from(money.minor)
+            .checked_mul(rate)
+            .ok_or_else(overflow)?
+            .checked_mul(scale)
+            .ok_or_else(overflow)?;
+        Ok(Money::from_minor(round_half_even_i64(minor)?, to))
+    }
+
     /// Every currency with a rate, INR included.
     pub fn currencies(&self) -> impl Iterator<Item = CurrencyCode> + '_ {
         self.inr_per_unit.keys().copied()

@@ -1,0 +1,11 @@
+DROP INDEX listings_out_of_standing_hs;
+DROP INDEX listings_out_of_standing_text;
+ALTER TABLE settlement_estimates DROP COLUMN listing_id;
+ALTER TABLE settlement_estimates DROP COLUMN quote_id;
+DROP TABLE trade_records;
+DROP TABLE trades;
+DROP TABLE quote_revisions;
+DROP TABLE quotes;
+DROP TABLE rfq_leads;
+DROP TABLE rfqs;
+DROP TABLE buyer_profiles;
