@@ -5,6 +5,7 @@ mod common;
 
 use std::process::Command;
 
+use common::sellers::json_of;
 use common::{TestApp, assert_problem};
 use serde_json::Value;
 
@@ -83,6 +84,36 @@ async fn seed_is_idempotent_and_refused_in_production() {
         )
         .await;
     assert_eq!(res.status(), 200);
+    // The demo RFQ was matched once (the second seed left it alone): the demo T-shirt seller
+    // ranks first and holds the lead.
+    let token = |email: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.login(email, exportbridge::seed::DEMO_PASSWORD).await;
+            json_of(res, 200).await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let buyer = token("buyer@shenzhen-trading.example").await;
+    let rfqs = json_of(app.get("/v1/rfqs", Some(&buyer)).await, 200).await;
+    let items = rfqs["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let id = items[0]["id"].as_str().unwrap();
+    let matches = json_of(
+        app.get(&format!("/v1/rfqs/{id}/matches"), Some(&buyer))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        matches["matches"][0]["seller"]["trading_name"], "Tiruppur Cotton Exports",
+        "{matches:#}"
+    );
+    let seller = token("seller@tiruppur-cotton.example").await;
+    let leads = json_of(app.get("/v1/sellers/me/leads", Some(&seller)).await, 200).await;
+    assert_eq!(leads["items"][0]["rfq"]["id"], id);
     let out = cli(&app)
         .env("EXPORTBRIDGE_MODE", "production")
         .env("EXPORTBRIDGE_JWT_SECRET", "x".repeat(40))

@@ -146,7 +146,9 @@ async fn create_rfq(
     key: Idempotency,
     body: Json<RfqRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (created, replayed) = rfqs::create(&state, &principal, &key, body).await?;
+    let inputs = rfqs::MatchingInputs::load(&state).await?;
+    let mut conn = state.stores.platform().await?;
+    let (created, replayed) = rfqs::create(&mut conn, &inputs, &principal, &key, body).await?;
     Ok(created.into_response(replayed))
 }
 
@@ -213,7 +215,17 @@ async fn replace_rfq(
     if_match: IfMatch,
     body: Json<RfqRequest>,
 ) -> ApiResult<HttpResponse> {
-    let rfq = rfqs::replace(&state, &principal, path.id, &if_match, body.into_inner()).await?;
+    let inputs = rfqs::MatchingInputs::load(&state).await?;
+    let mut conn = state.stores.platform().await?;
+    let rfq = rfqs::replace(
+        &mut conn,
+        &inputs,
+        &principal,
+        path.id,
+        &if_match,
+        body.into_inner(),
+    )
+    .await?;
     Ok(with_etag(StatusCode::OK, rfq.version, &rfq))
 }
 

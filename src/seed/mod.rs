@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 mod demo_listings;
+mod demo_rfqs;
 mod load;
 pub mod vocab;
 
@@ -95,6 +96,7 @@ pub async fn run(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("seeding the fee schedule: {e}"))?;
     demo_listings::seed_listings(&mut conn).await?;
+    demo_rfqs::seed_rfqs(config, &stores.platform, &mut conn).await?;
     tracing::info!(
         password = DEMO_PASSWORD,
         "demo data ready (admin@exportbridge.local and others)"

@@ -212,6 +212,19 @@ async fn quote_viewer(
     Ok((viewer, rfq))
 }
 
+/// Locks the quote's RFQ, then the quote (the order every writer of both takes, so that an
+/// accept and a revision never wait on each other in a cycle), after checking who may see it.
+async fn lock_rfq_then_quote(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> ApiResult<(QuoteRow, SellerRow, RfqRow)> {
+    let (quote, seller) = load_quote(conn, id, false).await?;
+    let (_, rfq) = quote_viewer(conn, principal, &quote, &seller, true).await?;
+    let (current, seller) = load_quote(conn, id, true).await?;
+    Ok((current, seller, rfq))
+}
+
 /// A quote with its revisions.
 pub async fn get(
     conn: &mut AsyncPgConnection,
@@ -236,8 +249,7 @@ pub async fn revise(
     principal.require(&[Role::Seller])?;
     let terms = parse_quote(req, Utc::now())?;
     conn.transaction(async |conn| {
-        let (current, seller) = load_quote(conn, id, true).await?;
-        let (_, rfq) = quote_viewer(conn, principal, &current, &seller, true).await?;
+        let (current, seller, rfq) = lock_rfq_then_quote(conn, principal, id).await?;
         if_match.require(&etag(current.revision))?;
         ensure_may_quote(conn, &seller, &rfq).await?;
         if !matches!(
@@ -286,8 +298,7 @@ pub async fn withdraw(
 ) -> ApiResult<Quote> {
     principal.require(&[Role::Seller])?;
     conn.transaction(async |conn| {
-        let (current, seller) = load_quote(conn, id, true).await?;
-        let (_, rfq) = quote_viewer(conn, principal, &current, &seller, true).await?;
+        let (current, seller, rfq) = lock_rfq_then_quote(conn, principal, id).await?;
         if_match.check_if_present(&etag(current.revision))?;
         if current.status != QuoteStatus::Submitted {
             return Err(ApiError::Conflict(format!(

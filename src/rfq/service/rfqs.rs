@@ -43,6 +43,8 @@ pub struct MatchingInputs {
 }
 
 impl MatchingInputs {
+    /// Reads the rates (the shared cache may take a connection of its own): before the caller
+    /// takes one.
     pub async fn load(state: &AppState) -> ApiResult<Self> {
         let (rates, _) = crate::settlement::latest_rates(state).await?;
         Ok(Self {
@@ -251,9 +253,11 @@ async fn match_and_store(
     Ok(())
 }
 
-/// Creates an open RFQ of the caller's buyer organisation and matches it.
+/// Creates an open RFQ of the caller's buyer organisation and matches it (`inputs` read before
+/// `conn` was taken).
 pub async fn create(
-    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    inputs: &MatchingInputs,
     principal: &Principal,
     key: &Idempotency,
     req: Json<RfqRequest>,
@@ -261,10 +265,8 @@ pub async fn create(
     principal.require(&[Role::Buyer])?;
     let Json { value, fingerprint } = req;
     let columns = parse_rfq(value, Utc::now())?;
-    let inputs = MatchingInputs::load(state).await?;
     let identity = key.identity(principal.user_id, &fingerprint);
-    let mut conn = state.stores.platform().await?;
-    idempotency::run(&mut conn, identity, async |conn| {
+    idempotency::run(conn, identity, async |conn| {
         let buyer = buyers::own(conn, principal).await?;
         let row: RfqRow = diesel::insert_into(rfqs::table)
             .values((
@@ -276,7 +278,7 @@ pub async fn create(
             .returning(RfqRow::as_returning())
             .get_result(conn)
             .await?;
-        match_and_store(conn, &row, &inputs).await?;
+        match_and_store(conn, &row, inputs).await?;
         let view = rfq_view(&row, &buyer, true)?;
         Created::new(format!("/v1/rfqs/{}", row.id), &view)
     })
@@ -335,7 +337,8 @@ pub async fn list(
 
 /// Replaces every field of an open RFQ (`If-Match` required) and matches it again.
 pub async fn replace(
-    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    inputs: &MatchingInputs,
     principal: &Principal,
     id: Uuid,
     if_match: &IfMatch,
@@ -343,8 +346,6 @@ pub async fn replace(
 ) -> ApiResult<Rfq> {
     principal.require(&[Role::Buyer])?;
     let columns = parse_rfq(req, Utc::now())?;
-    let inputs = MatchingInputs::load(state).await?;
-    let mut conn = state.stores.platform().await?;
     conn.transaction(async |conn| {
         let (current, buyer) = load(conn, id, true).await?;
         if viewer(conn, principal, &current).await? != Viewer::Owner {
@@ -361,7 +362,7 @@ pub async fn replace(
             .returning(RfqRow::as_returning())
             .get_result(conn)
             .await?;
-        match_and_store(conn, &row, &inputs).await?;
+        match_and_store(conn, &row, inputs).await?;
         rfq_view(&row, &buyer, true)
     })
     .await
