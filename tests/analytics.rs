@@ -6,6 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::residency::publish_listing;
 use common::sellers::json_of;
 use common::vetting::approved_seller;
 use common::{TestApp, assert_problem};
@@ -33,23 +34,7 @@ fn listing_body() -> Value {
 async fn a_seller_sees_how_buyers_saw_it_and_nobody_else_does() {
     let app = TestApp::spawn_with(|c| c.analytics_flush_secs = 1).await;
     let (seller, _, _) = approved_seller(&app).await;
-    let created = json_of(
-        app.post_json("/v1/listings", &listing_body(), Some(&seller.token))
-            .await,
-        201,
-    )
-    .await;
-    let id = created["id"].as_str().unwrap().to_owned();
-    json_of(
-        app.post_json(
-            &format!("/v1/listings/{id}/publish"),
-            &json!({}),
-            Some(&seller.token),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let id = publish_listing(&app, &seller, &listing_body()).await;
 
     // Buyers (anonymous) search twice, open the listing once, visit the storefront once (and
     // page through it: the same visit).

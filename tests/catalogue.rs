@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::residency::publish_listing;
 use common::sellers::*;
 use common::vetting::*;
 use common::{Session, TestApp, assert_problem, problem_fields};
@@ -142,26 +143,6 @@ fn body(row: &Row) -> Value {
     })
 }
 
-async fn publish_new(app: &TestApp, s: &Session, body: &Value) -> String {
-    let created = json_of(
-        app.post_json("/v1/listings", body, Some(&s.token)).await,
-        201,
-    )
-    .await;
-    let id = created["id"].as_str().unwrap().to_owned();
-    json_of(
-        app.post_json(
-            &format!("/v1/listings/{id}/publish"),
-            &json!({}),
-            Some(&s.token),
-        )
-        .await,
-        200,
-    )
-    .await;
-    id
-}
-
 async fn catalogue(app: &TestApp) -> Catalogue {
     let profile = complete_profile();
     let (tiruppur, _, forum) = approved_seller_with(app, &profile).await;
@@ -183,7 +164,7 @@ async fn catalogue(app: &TestApp) -> Catalogue {
     let mut ids = Vec::new();
     for row in &LISTINGS {
         let seller = if row.0 == 0 { &tiruppur } else { &moradabad };
-        ids.push(publish_new(app, seller, &body(row)).await);
+        ids.push(publish_listing(app, seller, &body(row)).await);
     }
     Catalogue {
         tiruppur,
@@ -357,7 +338,7 @@ async fn paging_is_stable_while_listings_are_published_and_standing_hides_a_sell
             extra["title"] = json!(format!("Cotton polo shirts batch {sort} {n}"));
             extra["lead_time_days"] = json!(90);
             extra["price_breaks"][0]["unit_price"] = json!("99.00");
-            publish_new(&app, &c.tiruppur, &extra).await;
+            publish_listing(&app, &c.tiruppur, &extra).await;
             match page["next_cursor"].as_str() {
                 Some(cursor) => query = format!("sort={sort}&limit=2&cursor={cursor}"),
                 None => break,

@@ -706,22 +706,7 @@ async fn leads_and_quotes_reach_the_copy_and_trades_stay_in_the_country() {
     )
     .await;
     let (s, seller_id) = seller(&app, &f, 1, true).await;
-    publish(
-        &app,
-        &s,
-        &L {
-            title: "Organic cotton T-shirts",
-            description: "Single jersey.",
-            hs: "6109.10.00",
-            moq: 500,
-            unit: "pieces",
-            currency: "USD",
-            breaks: &[(500, "3.40")],
-            lead: 30,
-            certs: &["gots"],
-        },
-    )
-    .await;
+    publish(&app, &s, &TSHIRTS).await;
     let b = buyer(&app).await;
     let rfq = post_rfq(&app, &b, &rfq_body()).await;
     let q = quote(

@@ -189,23 +189,8 @@ struct Pending {
 
 /// An RFQ matched to `seller` (one published listing) and the seller's quote on it.
 async fn pending_quote(app: &TestApp, seller: &Session) -> Pending {
-    use common::rfq::{L, buyer, post_rfq, publish, quote, quote_body, rfq_body};
-    publish(
-        app,
-        seller,
-        &L {
-            title: "Organic cotton T-shirts",
-            description: "Single jersey.",
-            hs: "6109.10.00",
-            moq: 500,
-            unit: "pieces",
-            currency: "USD",
-            breaks: &[(500, "3.40")],
-            lead: 30,
-            certs: &["gots"],
-        },
-    )
-    .await;
+    use common::rfq::{TSHIRTS, buyer, post_rfq, publish, quote, quote_body, rfq_body};
+    publish(app, seller, &TSHIRTS).await;
     let buyer = buyer(app).await;
     let rfq = post_rfq(app, &buyer, &rfq_body()).await;
     let q = quote(

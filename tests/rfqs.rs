@@ -588,6 +588,15 @@ async fn quotes_are_revised_with_history_and_if_match() {
         (back["status"].as_str(), back["revision"].as_i64()),
         (Some("submitted"), Some(3))
     );
+    // Revisions are capped (every one is kept and shown).
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("UPDATE quotes SET revision = 50 WHERE id = '{id}'")),
+        &mut app.db().await,
+    )
+    .await
+    .unwrap();
+    let problem = assert_problem(put(Some("\"50\""), quote_body("3.00", 2000)).await, 409).await;
+    assert!(problem["detail"].as_str().unwrap().contains("50 revisions"));
 }
 
 #[tokio::test]

@@ -287,8 +287,8 @@ pub struct Quote {
     pub revision: i32,
     #[serde(flatten)]
     pub terms: QuoteTerms,
-    /// Every revision, oldest first (the last is the current terms).
-    #[schema(max_items = 100)]
+    /// Every revision, oldest first (the last is the current terms); at most 50.
+    #[schema(max_items = 50)]
     pub revisions: Vec<QuoteRevision>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -34,6 +34,27 @@ pub async fn create_listing(app: &TestApp, s: &Session, title: &str) -> String {
     json_of(res, 201).await["id"].as_str().unwrap().to_owned()
 }
 
+/// Creates a listing of `s` from `body` and publishes it; returns its id.
+pub async fn publish_listing(app: &TestApp, s: &Session, body: &Value) -> String {
+    let created = json_of(
+        app.post_json("/v1/listings", body, Some(&s.token)).await,
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    json_of(
+        app.post_json(
+            &format!("/v1/listings/{id}/publish"),
+            &json!({}),
+            Some(&s.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    id
+}
+
 /// The in-country copy of this test.
 pub async fn copy(app: &TestApp) -> AsyncPgConnection {
     AsyncPgConnection::establish(&app.config.in_country[0].url.0)

@@ -5,6 +5,7 @@ use exportbridge::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::residency::publish_listing;
 use super::sellers::{json_of, profile_in};
 use super::vetting::{Forum, approve, submitted};
 use super::{Session, TestApp};
@@ -76,6 +77,19 @@ pub struct L<'a> {
     pub certs: &'a [&'a str],
 }
 
+/// One published T-shirt listing that the RFQ of `rfq_body` matches.
+pub const TSHIRTS: L<'static> = L {
+    title: "Organic cotton T-shirts",
+    description: "Single jersey.",
+    hs: "6109.10.00",
+    moq: 500,
+    unit: "pieces",
+    currency: "USD",
+    breaks: &[(500, "3.40")],
+    lead: 30,
+    certs: &["gots"],
+};
+
 pub fn listing(l: &L) -> Value {
     let mut body = json!({
         "title": l.title,
@@ -99,24 +113,10 @@ pub fn listing(l: &L) -> Value {
 
 /// Creates and publishes a listing; returns its id.
 pub async fn publish(app: &TestApp, seller: &Session, l: &L<'_>) -> Uuid {
-    let created = json_of(
-        app.post_json("/v1/listings", &listing(l), Some(&seller.token))
-            .await,
-        201,
-    )
-    .await;
-    let id = created["id"].as_str().unwrap().to_owned();
-    json_of(
-        app.post_json(
-            &format!("/v1/listings/{id}/publish"),
-            &json!({}),
-            Some(&seller.token),
-        )
-        .await,
-        200,
-    )
-    .await;
-    id.parse().unwrap()
+    publish_listing(app, seller, &listing(l))
+        .await
+        .parse()
+        .unwrap()
 }
 
 /// An approved seller (a verified MSME when `msme`) vetted by `forum`; `n` makes its

@@ -29,6 +29,8 @@ use crate::settlement::{Payment, api::Estimate};
 
 /// The most quotes an RFQ lists (one per seller; sellers quote only on their leads).
 pub const MAX_QUOTES: i64 = 100;
+/// The most revisions a quote may have (every one is kept and shown).
+pub const MAX_REVISIONS: i32 = 50;
 
 /// A quote, its seller and its revisions (oldest first).
 pub(super) async fn load_quote(
@@ -259,6 +261,11 @@ pub async fn revise(
             return Err(ApiError::Conflict(format!(
                 "the quote is {} and cannot be revised",
                 current.status
+            )));
+        }
+        if current.revision >= MAX_REVISIONS {
+            return Err(ApiError::Conflict(format!(
+                "the quote has {MAX_REVISIONS} revisions, the most it may have"
             )));
         }
         let row: QuoteRow = diesel::update(quotes::table.find(id))

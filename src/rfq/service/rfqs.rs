@@ -412,35 +412,47 @@ pub async fn close(
             .returning(RfqRow::as_returning())
             .get_result(conn)
             .await?;
-        let declined: Vec<Uuid> = diesel::update(
-            quotes::table
-                .filter(quotes::rfq_id.eq(id))
-                .filter(quotes::status.eq(QuoteStatus::Submitted)),
+        decline_live_quotes(
+            conn,
+            id,
+            "rfq.closed",
+            json!({ "rfq_id": id, "reason": reason }),
         )
-        .set((
-            quotes::status.eq(QuoteStatus::Declined),
-            quotes::updated_at.eq(now),
-        ))
-        .returning(quotes::seller_id)
-        .get_results(conn)
         .await?;
-        let organisations: Vec<Uuid> = sellers::table
-            .filter(sellers::id.eq_any(&declined))
-            .select(sellers::organisation_id)
-            .load(conn)
-            .await?;
-        for organisation in organisations {
-            crate::webhooks::publish(
-                conn,
-                organisation,
-                "rfq.closed",
-                json!({ "rfq_id": id, "reason": reason }),
-            )
-            .await?;
-        }
         rfq_view(&row, &buyer, true)
     })
     .await
+}
+
+/// Declines the RFQ's live quotes and tells each of their sellers (`event`, `payload`), in the
+/// caller's transaction (which holds the RFQ's row lock).
+pub(super) async fn decline_live_quotes(
+    conn: &mut AsyncPgConnection,
+    rfq_id: Uuid,
+    event: &str,
+    payload: serde_json::Value,
+) -> ApiResult<()> {
+    let declined: Vec<Uuid> = diesel::update(
+        quotes::table
+            .filter(quotes::rfq_id.eq(rfq_id))
+            .filter(quotes::status.eq(QuoteStatus::Submitted)),
+    )
+    .set((
+        quotes::status.eq(QuoteStatus::Declined),
+        quotes::updated_at.eq(Utc::now()),
+    ))
+    .returning(quotes::seller_id)
+    .get_results(conn)
+    .await?;
+    let organisations: Vec<Uuid> = sellers::table
+        .filter(sellers::id.eq_any(&declined))
+        .select(sellers::organisation_id)
+        .load(conn)
+        .await?;
+    for organisation in organisations {
+        crate::webhooks::publish(conn, organisation, event, payload.clone()).await?;
+    }
+    Ok(())
 }
 
 /// The RFQ's ranking now, with every factor (its buyer, admins, auditors).

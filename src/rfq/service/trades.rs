@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::quotes::{best_route, load_quote, price_quote};
-use super::rfqs::{Viewer, ensure_open, load, viewer};
+use super::rfqs::{Viewer, decline_live_quotes, ensure_open, load, viewer};
 use super::views::{currency, incoterm, terms_view};
 use crate::AppState;
 use crate::auth::{Principal, Role};
@@ -238,18 +238,6 @@ async fn award(
         ))
         .execute(conn)
         .await?;
-    let declined: Vec<Uuid> = diesel::update(
-        quotes::table
-            .filter(quotes::rfq_id.eq(rfq.id))
-            .filter(quotes::status.eq(QuoteStatus::Submitted)),
-    )
-    .set((
-        quotes::status.eq(QuoteStatus::Declined),
-        quotes::updated_at.eq(now),
-    ))
-    .returning(quotes::seller_id)
-    .get_results(conn)
-    .await?;
     let estimate_id = match estimate {
         Some(e) if store_estimate => {
             crate::settlement::store(conn, principal, e).await?;
@@ -282,20 +270,8 @@ async fn award(
     )
     .await?;
     crate::webhooks::publish(conn, rfq.buyer_organisation_id, "rfq.awarded", event).await?;
-    let others: Vec<Uuid> = sellers::table
-        .filter(sellers::id.eq_any(&declined))
-        .select(sellers::organisation_id)
-        .load(conn)
-        .await?;
-    for organisation in others {
-        crate::webhooks::publish(
-            conn,
-            organisation,
-            "quote.declined",
-            json!({ "rfq_id": rfq.id }),
-        )
-        .await?;
-    }
+    // The quote accepted above is no longer live: the others are.
+    decline_live_quotes(conn, rfq.id, "quote.declined", json!({ "rfq_id": rfq.id })).await?;
     Created::new(
         format!("/v1/trades/{}", trade.id),
         &trade_view(&trade, seller, record)?,
