@@ -964,3 +964,63 @@ async fn an_rfq_past_its_validity_reads_expired_takes_no_quotes_and_is_swept() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_accept_racing_a_revision_of_the_same_quote_ends_with_exactly_one_of_them() {
+    let app = TestApp::spawn().await;
+    let m = market(&app).await;
+    let rfq = rfq_id(&m);
+    for round in 0..3 {
+        let q = if round == 0 {
+            quote(&app, &m.a, rfq, &quote_body("3.25", 2000)).await
+        } else {
+            // The earlier round's revision won: the quote is live at a newer revision.
+            json_of(
+                app.get(
+                    &format!("/v1/quotes/{}", quote_id(&app, &m).await),
+                    Some(&m.a.token),
+                )
+                .await,
+                200,
+            )
+            .await
+        };
+        let id = q["id"].as_str().unwrap().to_owned();
+        let tag = format!("\"{}\"", q["revision"]);
+        let (path, empty) = (format!("/v1/quotes/{id}/accept"), json!({}));
+        let accept = app.post_json(&path, &empty, Some(&m.buyer.token));
+        let revise = async {
+            app.client
+                .put(app.url(&format!("/v1/quotes/{id}")))
+                .bearer_auth(&m.a.token)
+                .header("If-Match", &tag)
+                .json(&quote_body("3.20", 2000))
+                .send()
+                .await
+                .unwrap()
+        };
+        let (accepted, revised) = tokio::join!(accept, revise);
+        let statuses = (accepted.status().as_u16(), revised.status().as_u16());
+        match statuses {
+            (201, 409) => return,   // accepted first: the revision is refused
+            (409, 200) => continue, // revised first: the accept saw a stale quote
+            other => panic!(
+                "round {round}: {other:?}: {}",
+                accepted.text().await.unwrap()
+            ),
+        }
+    }
+}
+
+async fn quote_id(app: &TestApp, m: &Market) -> String {
+    let list = json_of(
+        app.get(
+            &format!("/v1/rfqs/{}/quotes", rfq_id(m)),
+            Some(&m.buyer.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    list["items"][0]["quote"]["id"].as_str().unwrap().to_owned()
+}
