@@ -1029,3 +1029,112 @@ async fn the_routes_under_sellers_me_answer_every_method_right() {
     .await;
     assert_problem(app.get("/v1/sellers/me", Some(&s.token)).await, 404).await;
 }
+
+#[tokio::test]
+async fn admins_and_auditors_list_sellers_by_filter_and_page_through_them() {
+    use common::vetting::{approve, forum, submitted};
+    let app = TestApp::spawn().await;
+    let f = forum(&app).await;
+    let (_, approved) = submitted(
+        &app,
+        &profile_in("33", "TN", 1, &["textiles"], "manufacturer", true),
+    )
+    .await;
+    approve(&app, &f.officer, approved).await;
+    let (_, waiting) = submitted(
+        &app,
+        &profile_in("27", "MH", 2, &["handicrafts"], "merchant_exporter", false),
+    )
+    .await;
+    let draft = app.login_as(Role::Seller).await;
+    let profile = profile_in("09", "UP", 3, &["handicrafts"], "manufacturer", false);
+    let draft_id = json_of(put_profile(&app, &draft, &profile, None).await, 201).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (approved, waiting) = (approved.to_string(), waiting.to_string());
+
+    let auditor = app.login_as(Role::Auditor).await;
+    let ids = |query: String| {
+        let app = &app;
+        let token = auditor.token.clone();
+        async move {
+            let page = json_of(
+                app.get(&format!("/v1/sellers?{query}"), Some(&token)).await,
+                200,
+            )
+            .await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Newest first.
+    assert_eq!(
+        ids("".into()).await,
+        [draft_id.clone(), waiting.clone(), approved.clone()]
+    );
+    assert_eq!(
+        ids("status=approved".into()).await,
+        std::slice::from_ref(&approved)
+    );
+    assert_eq!(ids("state=MH".into()).await, std::slice::from_ref(&waiting));
+    assert_eq!(
+        ids("sector=handicrafts".into()).await,
+        [draft_id.clone(), waiting.clone()]
+    );
+    assert_eq!(
+        ids("enterprise_type=manufacturer".into()).await,
+        [draft_id.clone(), approved.clone()]
+    );
+    assert_eq!(
+        ids("badge=true".into()).await,
+        std::slice::from_ref(&approved)
+    );
+    assert_eq!(
+        ids("badge=false".into()).await,
+        [draft_id.clone(), waiting.clone()]
+    );
+    assert_eq!(
+        ids(format!("vetting_body_id={}", f.body_id)).await,
+        [waiting.clone(), approved.clone()]
+    );
+    assert_eq!(
+        ids("state=MH&sector=textiles".into()).await,
+        Vec::<String>::new()
+    );
+
+    // One at a time through the cursor, as an admin.
+    let mut seen = Vec::new();
+    let mut path = "/v1/sellers?limit=1".to_owned();
+    loop {
+        let page = json_of(app.get(&path, Some(&f.admin.token)).await, 200).await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/v1/sellers?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [draft_id, waiting, approved]);
+
+    // Only staff; bad filters are named.
+    assert_problem(app.get("/v1/sellers", Some(&draft.token)).await, 403).await;
+    let buyer = app.login_as(Role::Buyer).await;
+    assert_problem(app.get("/v1/sellers", Some(&buyer.token)).await, 403).await;
+    assert_problem(app.get("/v1/sellers", None).await, 401).await;
+    for bad in ["status=nope", "state=XX", "badge=maybe", "limit=0"] {
+        let res = app
+            .get(&format!("/v1/sellers?{bad}"), Some(&auditor.token))
+            .await;
+        assert_problem(res, 422).await;
+    }
+}

@@ -18,6 +18,7 @@ use crate::error::{
 };
 use crate::http::{IfMatch, Json, Page, PageParams, etag};
 use crate::idempotency::Idempotency;
+use crate::identifiers::IndianState;
 use crate::observability::RequestId;
 use crate::ratelimit::PublicClient;
 use crate::sellers::lifecycle::Actor;
@@ -42,7 +43,8 @@ struct DocumentPath {
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `{id}` takes only UUID characters, so `/sellers/me/…` never reaches a `/sellers/{id}/…`
     // handler (a GET of `/sellers/me/documents` is then 405, not a failed id).
-    cfg.service(put_profile)
+    cfg.service(list_sellers)
+        .service(put_profile)
         .service(get_own_profile)
         .service(put_payout_account)
         .service(upload_document)
@@ -53,6 +55,57 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(document_content)
         .service(audit_log)
         .service(erase_personal_data);
+}
+
+/// Filters of the seller directory; all given must hold.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SellerListQuery {
+    status: Option<SellerStatus>,
+    /// The state or union territory of the registered address (2-letter code).
+    #[param(value_type = Option<String>, example = "TN")]
+    state: Option<IndianState>,
+    /// Sellers naming this sector.
+    sector: Option<Sector>,
+    /// Sellers assigned to this vetting body.
+    vetting_body_id: Option<Uuid>,
+    enterprise_type: Option<EnterpriseType>,
+    /// `true`: approved with a badge valid now; `false`: all others.
+    badge: Option<bool>,
+}
+
+/// The seller directory (admins and auditors): every seller profile, newest first, filtered by
+/// status, state, sector, vetting body, enterprise type and badge; cursor-paged.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(SellerListQuery, PageParams),
+    responses(
+        AuthErrors,
+        (status = 200, body = Page<SellerProfile>),
+        (status = 422, description = "Bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sellers")]
+async fn list_sellers(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<SellerListQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<SellerProfile>>> {
+    let q = query.into_inner();
+    let filters = service::SellerFilters {
+        status: q.status,
+        state: q.state.map(|s| s.code().to_owned()),
+        sector: q.sector,
+        vetting_body_id: q.vetting_body_id,
+        enterprise_type: q.enterprise_type,
+        badge: q.badge,
+    };
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::list_sellers(&mut conn, &principal, &filters, &page).await?,
+    ))
 }
 
 fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {

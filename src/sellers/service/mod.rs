@@ -1,10 +1,11 @@
 //! Seller use cases, one file each — the profile, evidence documents, the payout account,
-//! readiness for submission, the audit log, erasure of personal data — with who may see what (`access`), the API views
+//! readiness for submission, the audit log, erasure of personal data, the staff's directory — with who may see what (`access`), the API views
 //! built from rows (`views`). The field checks the request parsers share are the foundation's
 //! `crate::fields`. The lifecycle itself (statuses, moves, recording them) lives in `crate::sellers::lifecycle`.
 
 mod access;
 mod audit;
+mod directory;
 mod documents;
 mod erasure;
 mod payout;
@@ -16,6 +17,7 @@ mod views;
 
 pub use self::access::{NamedSeller, can_view, editable_own_seller, named, own_profile};
 pub use self::audit::audit_log;
+pub use self::directory::{SellerFilters, list as list_sellers};
 pub use self::documents::{
     CheckedUpload, check_upload, get_document, get_document_view, list_documents,
     sanitise_filename, sha256_base64, store_document,
