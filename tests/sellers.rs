@@ -183,14 +183,20 @@ async fn register_profile_documents_submit() {
     assert_eq!(etag_of(&me), new_etag);
     assert_eq!(json_of(me, 200).await["status"], "submitted");
 
-    // The audit log has the creation and the submission, with the request id.
+    // The audit log has the creation, the document uploads and the submission, with the
+    // request id.
     let log = json_of(
         app.get(&format!("{location}/audit-log"), Some(&s.token))
             .await,
         200,
     )
     .await;
-    let items = log["items"].as_array().unwrap();
+    let (uploads, items): (Vec<&Value>, Vec<&Value>) = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|e| e["action"] == "document_upload");
+    assert!(!uploads.is_empty());
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["action"], "create");
     assert!(items[0]["from_status"].is_null());
@@ -799,19 +805,33 @@ async fn the_audit_log_is_cursor_paged() {
     .await;
     assert_eq!(first["items"].as_array().unwrap().len(), 1);
     assert_eq!(first["items"][0]["action"], "create");
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let second = json_of(
-        app.get(&format!("{path}?limit=1&cursor={cursor}"), Some(&s.token))
-            .await,
-        200,
-    )
-    .await;
-    assert_eq!(second["items"][0]["action"], "submit");
-    assert!(
-        second["next_cursor"].is_null(),
-        "the last page has no cursor"
+    // One entry a page: the creation, the three document uploads, the submission.
+    let mut actions = vec![first["items"][0]["action"].as_str().unwrap().to_owned()];
+    let mut cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let last = loop {
+        let page = json_of(
+            app.get(&format!("{path}?limit=1&cursor={cursor}"), Some(&s.token))
+                .await,
+            200,
+        )
+        .await;
+        actions.push(page["items"][0]["action"].as_str().unwrap().to_owned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break page,
+        }
+    };
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "document_upload",
+            "document_upload",
+            "document_upload",
+            "submit"
+        ]
     );
-    let cursor = second["items"][0]["id"].as_str().unwrap();
+    let cursor = last["items"][0]["id"].as_str().unwrap();
     let third = json_of(
         app.get(&format!("{path}?limit=1&cursor={cursor}"), Some(&s.token))
             .await,
@@ -1137,4 +1157,156 @@ async fn admins_and_auditors_list_sellers_by_filter_and_page_through_them() {
             .await;
         assert_problem(res, 422).await;
     }
+}
+
+#[tokio::test]
+async fn documents_are_replaced_or_deleted_until_submission_then_frozen_and_every_change_audited() {
+    let app = TestApp::spawn().await;
+    let (s, seller_id) = complete_seller(&app).await;
+    let docs = json_of(
+        app.get(
+            &format!("/v1/sellers/{seller_id}/documents"),
+            Some(&s.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let find = |kind: &str| {
+        docs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (gst, address) = (find("gstin_certificate"), find("address_proof"));
+    let replace = |id: String, kind: &'static str, bytes: Vec<u8>| {
+        let app = &app;
+        let token = s.token.clone();
+        async move {
+            app.client
+                .put(app.url(&format!("/v1/sellers/me/documents/{id}")))
+                .bearer_auth(token)
+                .multipart(upload_form(kind, "new scan.png", "image/png", bytes))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Replaced in place: same id and kind, the new file's name, type and bytes.
+    let replaced = json_of(replace(gst.clone(), "gstin_certificate", png()).await, 200).await;
+    assert_eq!(replaced["id"], gst.as_str());
+    assert_eq!(replaced["media_type"], "image/png");
+    assert_eq!(replaced["original_filename"], "new_scan.png");
+    let content = app
+        .get(
+            &format!("/v1/sellers/{seller_id}/documents/{gst}/content"),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(content.bytes().await.unwrap().to_vec(), png());
+    // Another kind is refused (delete it instead); another seller's document does not exist.
+    let problem = assert_problem(replace(gst.clone(), "address_proof", png()).await, 422).await;
+    assert_eq!(problem_fields(&problem), ["kind"]);
+    let (other, _) = complete_seller_with(
+        &app,
+        &profile_in("27", "MH", 7, &["textiles"], "manufacturer", false),
+    )
+    .await;
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sellers/me/documents/{gst}"),
+            Some(&other.token),
+            None,
+        )
+        .await;
+    assert_problem(res, 404).await;
+
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sellers/me/documents/{address}"),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let after = json_of(
+        app.get(
+            &format!("/v1/sellers/{seller_id}/documents"),
+            Some(&s.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(after["items"].as_array().unwrap().len(), 2);
+    json_of(
+        upload(&app, &s, "address_proof", "bill.pdf", pdf()).await,
+        201,
+    )
+    .await;
+
+    // Submitted: frozen.
+    assert_eq!(submit(&app, &s).await.status(), 200);
+    assert_problem(replace(gst.clone(), "gstin_certificate", pdf()).await, 409).await;
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/sellers/me/documents/{gst}"),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert_problem(res, 409).await;
+
+    // Every upload, the replacement and the deletion are in the audit log, in order (by kind,
+    // id, type and size: file names may be personal data, and the log is append-only).
+    let log = json_of(
+        app.get(
+            &format!("/v1/sellers/{seller_id}/audit-log?limit=200"),
+            Some(&s.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "document_upload",
+            "document_upload",
+            "document_upload",
+            "document_replace",
+            "document_delete",
+            "document_upload",
+            "submit"
+        ]
+    );
+    let notes: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["note"].as_str())
+        .collect();
+    assert!(
+        notes.iter().any(
+            |n| n.starts_with(&format!("gstin_certificate ({gst}): application/pdf"))
+                && n.contains("replaced by image/png")
+        ),
+        "{notes:?}"
+    );
+    assert!(!log.to_string().contains("new_scan") && !log.to_string().contains("gst.pdf"));
 }

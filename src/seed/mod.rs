@@ -602,9 +602,11 @@ async fn upload_documents(
         let row = sellers::service::editable_own_seller(conn, seller)
             .await
             .map_err(err(kind))?;
+        let actor = Actor::new(seller, "seed".into());
         sellers::service::store_document(
             conn,
             &config.data_dir,
+            &actor,
             seller,
             &row,
             upload,

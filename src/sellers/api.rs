@@ -106,6 +106,10 @@ text_enum!(
         Reinstate = "reinstate",
         Expire = "expire",
         Erase = "erase",
+        /// An evidence document was uploaded, replaced or deleted (the note names it).
+        DocumentUpload = "document_upload",
+        DocumentReplace = "document_replace",
+        DocumentDelete = "document_delete",
     }
 );
 

@@ -289,6 +289,24 @@ pub async fn record_erasure(
     write_audit(conn, row, actor, entry).await
 }
 
+/// An evidence document uploaded, replaced or deleted, in the caller's transaction: an entry of
+/// `action` (the status unchanged) whose note names the document.
+pub async fn record_document(
+    conn: &mut AsyncPgConnection,
+    row: &SellerRow,
+    actor: &Actor,
+    action: AuditAction,
+    note: &str,
+) -> ApiResult<Uuid> {
+    let entry = Entry {
+        action,
+        from: Some(row.status),
+        reason_codes: &[],
+        note: Some(note),
+    };
+    write_audit(conn, row, actor, entry).await
+}
+
 /// One audit-log entry for `row` (after the change), in the caller's transaction; its id.
 async fn write_audit(
     conn: &mut AsyncPgConnection,

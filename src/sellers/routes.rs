@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -48,6 +48,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_own_profile)
         .service(put_payout_account)
         .service(upload_document)
+        .service(replace_document)
+        .service(delete_document)
         .service(get_profile)
         .service(public_profile)
         .service(list_documents)
@@ -241,6 +243,7 @@ async fn put_payout_account(
 async fn upload_document(
     state: web::Data<AppState>,
     principal: Principal,
+    request_id: RequestId,
     key: Idempotency,
     req: HttpRequest,
     payload: web::Payload,
@@ -260,9 +263,112 @@ async fn upload_document(
     .await?;
     let upload = service::check_upload(form)?;
     let mut conn = state.stores.platform().await?;
-    let (created, replayed) =
-        service::store_document(&mut conn, data_dir, &principal, &seller, upload, &key).await?;
+    let actor = Actor::new(&principal, request_id.0);
+    let (created, replayed) = service::store_document(
+        &mut conn, data_dir, &actor, &principal, &seller, upload, &key,
+    )
+    .await?;
     Ok(created.into_response(replayed))
+}
+
+/// The path of one of the caller's documents.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct OwnDocumentPath {
+    document_id: Uuid,
+}
+
+/// Replace the file of one of the caller's evidence documents (`multipart/form-data` with the
+/// same `kind` and a new `file`; the checks of an upload). Only while the profile is editable
+/// (draft, changes requested, expired): after submission documents are frozen (409). The audit
+/// log records the replacement; the old file is deleted.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    request_body(content = inline(DocumentUpload), content_type = "multipart/form-data"),
+    params(OwnDocumentPath),
+    responses(
+        AuthErrors,
+        NotFound,
+        (status = 200, body = DocumentView),
+        (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No profile yet, or frozen in the current status", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another kind, or not a PDF/JPEG/PNG", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/sellers/me/documents/{document_id}")]
+async fn replace_document(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    path: web::Path<OwnDocumentPath>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<web::Json<DocumentView>> {
+    let data_dir = &state.config.data_dir;
+    // Checked before reading the body; no connection is held while it streams in.
+    let seller = {
+        let mut conn = state.stores.platform().await?;
+        service::editable_own_seller(&mut conn, &principal).await?
+    };
+    let form = storage::receive(
+        req.headers(),
+        payload,
+        data_dir,
+        state.config.document_limit,
+    )
+    .await?;
+    let upload = service::check_upload(form)?;
+    let actor = Actor::new(&principal, request_id.0);
+    let mut conn = state.stores.platform().await?;
+    Ok(web::Json(
+        service::replace_document(
+            &mut conn,
+            data_dir,
+            &actor,
+            &seller,
+            path.document_id,
+            upload,
+        )
+        .await?,
+    ))
+}
+
+/// Delete one of the caller's evidence documents (metadata and file), only while the profile is
+/// editable (draft, changes requested, expired): after submission documents are frozen (409).
+/// The audit log records the deletion.
+#[utoipa::path(
+    tag = "sellers",
+    security(("bearer" = [])),
+    params(OwnDocumentPath),
+    responses(
+        AuthErrors,
+        NotFound,
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "No profile yet, or frozen in the current status", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/sellers/me/documents/{document_id}")]
+async fn delete_document(
+    state: web::Data<AppState>,
+    principal: Principal,
+    request_id: RequestId,
+    path: web::Path<OwnDocumentPath>,
+) -> ApiResult<HttpResponse> {
+    let actor = Actor::new(&principal, request_id.0);
+    let mut conn = state.stores.platform().await?;
+    let seller = service::editable_own_seller(&mut conn, &principal).await?;
+    service::delete_document(
+        &mut conn,
+        &state.config.data_dir,
+        &actor,
+        &seller,
+        path.document_id,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A seller's full profile: for the seller itself, admins, auditors and officers of its

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -16,7 +16,8 @@ use crate::db::schema::{seller_documents, sellers};
 use crate::error::{ApiError, ApiResult, Validator};
 use crate::http::{Direction, Page, PageParams};
 use crate::idempotency::{self, Created, Idempotency};
-use crate::sellers::api::{DocumentView, EvidenceKind};
+use crate::sellers::api::{AuditAction, DocumentView, EvidenceKind};
+use crate::sellers::lifecycle::{self, Actor};
 use crate::sellers::model::{DocumentRow, SellerRow, public_id};
 use crate::sellers::storage::{self, DocumentKind, UploadForm, UploadedFile};
 use crate::vocabulary::Vocabulary;
@@ -133,23 +134,53 @@ pub fn sanitise_filename(raw: Option<&str>, media: DocumentKind) -> String {
     name
 }
 
-/// Moves a checked upload into place and records it (once per `Idempotency-Key`); the file is
-/// removed again if the record is not written or the request was a replay.
+/// Where a document's file is kept under the data directory (a new name for every file: a
+/// replacement never overwrites the file it replaces until the database says so).
+fn storage_path_of(seller: &SellerRow, upload: &CheckedUpload) -> String {
+    format!(
+        "documents/{}/{}.{}",
+        seller.id,
+        Uuid::now_v7(),
+        upload.media.extension()
+    )
+}
+
+/// What the audit log says of a document: its kind, id, type and size — never its file name,
+/// which may hold personal data an erasure must be able to remove (the log is append-only).
+fn audit_note(row: &DocumentRow) -> String {
+    format!("{} ({}): {}", row.kind.as_str(), row.id, file_of(row))
+}
+
+fn file_of(row: &DocumentRow) -> String {
+    format!("{}, {} bytes", row.media_type, row.size_bytes)
+}
+
+/// The caller's seller row, locked, and editable (draft, changes requested, expired).
+async fn lock_editable(conn: &mut AsyncPgConnection, seller_id: Uuid) -> ApiResult<SellerRow> {
+    let current = sellers::table
+        .find(seller_id)
+        .select(SellerRow::as_select())
+        .for_update()
+        .first(conn)
+        .await?;
+    ensure_editable(current.status)?;
+    Ok(current)
+}
+
+/// Moves a checked upload into place and records it (once per `Idempotency-Key`), with an
+/// audit entry; the file is removed again if the record is not written or the request was a
+/// replay.
 pub async fn store_document(
     conn: &mut AsyncPgConnection,
     data_dir: &Path,
+    actor: &Actor,
     principal: &Principal,
     seller: &SellerRow,
     upload: CheckedUpload,
     key: &Idempotency,
 ) -> ApiResult<(Created, bool)> {
     let id = Uuid::now_v7();
-    let storage_path = format!(
-        "documents/{}/{}.{}",
-        seller.id,
-        id,
-        upload.media.extension()
-    );
+    let storage_path = storage_path_of(seller, &upload);
     let mut fingerprint = Sha256::new();
     fingerprint.update(upload.kind.as_str());
     fingerprint.update([0]);
@@ -174,18 +205,20 @@ pub async fn store_document(
     let identity = key.identity(principal.user_id, &fingerprint);
     let result = idempotency::run(conn, identity, async |conn| {
         // Under the seller's row lock, so a concurrent submit sees all or nothing of it.
-        let current = sellers::table
-            .find(row.seller_id)
-            .select(SellerRow::as_select())
-            .for_update()
-            .first(conn)
-            .await?;
-        ensure_editable(current.status)?;
+        let current = lock_editable(conn, row.seller_id).await?;
         let stored: DocumentRow = diesel::insert_into(seller_documents::table)
             .values(&row)
             .returning(DocumentRow::as_returning())
             .get_result(conn)
             .await?;
+        lifecycle::record_document(
+            conn,
+            &current,
+            actor,
+            AuditAction::DocumentUpload,
+            &audit_note(&stored),
+        )
+        .await?;
         let view = document_view(public_id(seller), &stored)?;
         Created::new(
             format!("/v1/sellers/{}/documents/{}", public_id(seller), row.id),
@@ -204,6 +237,104 @@ pub async fn store_document(
             Err(e)
         }
     }
+}
+
+/// Replaces the file of one of the caller's documents while the profile is editable (same id
+/// and kind; new bytes, name, type, size and digest), with an audit entry naming the old and
+/// new files. The old file is removed after the commit; the new one if the change fails.
+pub async fn replace_document(
+    conn: &mut AsyncPgConnection,
+    data_dir: &Path,
+    actor: &Actor,
+    seller: &SellerRow,
+    document_id: Uuid,
+    upload: CheckedUpload,
+) -> ApiResult<DocumentView> {
+    let storage_path = storage_path_of(seller, &upload);
+    let size = i64::try_from(upload.file.size).map_err(ApiError::internal)?;
+    let sha256 = hex::encode(upload.file.sha256);
+    let (media, filename) = (upload.media, upload.filename.clone());
+    storage::persist(upload.file, data_dir, &storage_path).await?;
+    let result = conn
+        .transaction(async |conn| {
+            let current = lock_editable(conn, seller.id).await?;
+            let old = document_of(conn, &current, document_id).await?;
+            if old.kind != upload.kind {
+                return Err(ApiError::field(
+                    "kind",
+                    "mismatch",
+                    format!(
+                        "the document is a {}: replace it with the same kind, or delete it",
+                        old.kind.as_str()
+                    ),
+                ));
+            }
+            let new: DocumentRow = diesel::update(seller_documents::table.find(document_id))
+                .set((
+                    seller_documents::media_type.eq(media.mime()),
+                    seller_documents::original_filename.eq(&filename),
+                    seller_documents::size_bytes.eq(size),
+                    seller_documents::sha256.eq(&sha256),
+                    seller_documents::storage_path.eq(&storage_path),
+                    seller_documents::uploaded_by.eq(actor.user_id.unwrap_or_default()),
+                    seller_documents::created_at.eq(Utc::now()),
+                ))
+                .returning(DocumentRow::as_returning())
+                .get_result(conn)
+                .await?;
+            let note = format!(
+                "{} ({}): {} replaced by {}",
+                new.kind.as_str(),
+                new.id,
+                file_of(&old),
+                file_of(&new)
+            );
+            lifecycle::record_document(conn, &current, actor, AuditAction::DocumentReplace, &note)
+                .await?;
+            Ok::<_, ApiError>((new, old.storage_path))
+        })
+        .await;
+    match result {
+        Ok((new, old_path)) => {
+            storage::remove(data_dir, &old_path).await;
+            document_view(public_id(seller), &new)
+        }
+        Err(e) => {
+            storage::remove(data_dir, &storage_path).await;
+            Err(e)
+        }
+    }
+}
+
+/// Deletes one of the caller's documents while the profile is editable, with an audit entry;
+/// the file is removed after the commit.
+pub async fn delete_document(
+    conn: &mut AsyncPgConnection,
+    data_dir: &Path,
+    actor: &Actor,
+    seller: &SellerRow,
+    document_id: Uuid,
+) -> ApiResult<()> {
+    let path = conn
+        .transaction(async |conn| {
+            let current = lock_editable(conn, seller.id).await?;
+            let old = document_of(conn, &current, document_id).await?;
+            diesel::delete(seller_documents::table.find(document_id))
+                .execute(conn)
+                .await?;
+            lifecycle::record_document(
+                conn,
+                &current,
+                actor,
+                AuditAction::DocumentDelete,
+                &audit_note(&old),
+            )
+            .await?;
+            Ok::<_, ApiError>(old.storage_path)
+        })
+        .await?;
+    storage::remove(data_dir, &path).await;
+    Ok(())
 }
 
 pub async fn list_documents(

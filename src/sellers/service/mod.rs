@@ -19,8 +19,8 @@ pub use self::access::{NamedSeller, can_view, editable_own_seller, named, own_pr
 pub use self::audit::audit_log;
 pub use self::directory::{SellerFilters, list as list_sellers};
 pub use self::documents::{
-    CheckedUpload, check_upload, get_document, get_document_view, list_documents,
-    sanitise_filename, sha256_base64, store_document,
+    CheckedUpload, check_upload, delete_document, get_document, get_document_view, list_documents,
+    replace_document, sanitise_filename, sha256_base64, store_document,
 };
 pub use self::erasure::{Erasure, erase_personal_data, parse_erasure};
 pub use self::payout::{PayoutAccountInput, parse_payout_account, put_payout_account};
