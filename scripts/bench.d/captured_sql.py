@@ -92,6 +92,8 @@ def capture(log, start, end, prefix):
         one = " ".join(s.split())
         if one.startswith("SELECT set_config("):
             kind = "settings"
+        elif one.startswith("SELECT u.word"):
+            kind = "corrections"
         elif "tsvector_to_array(" in one:
             kind = "words"
         elif " AS source " in one:
@@ -100,8 +102,6 @@ def capture(log, start, end, prefix):
             kind = "text"
         elif "FROM rfq_leads" in one:
             kind = "responsiveness"
-        elif one.startswith("SELECT u.word"):
-            kind = "corrections"
         elif 'INNER JOIN "sellers"' in one:
             kind = "load"
         elif "FROM listings l" in one:
