@@ -138,7 +138,9 @@ fn tsquery(words: &[String], op: &str) -> Option<String> {
 
 /// One candidate source over the listings of `predicate` (a partial-index predicate, written
 /// out so the planner can use those indexes). Binds: $1 the text query (or NULL), $2 the HS
-/// heading (or NULL), $3 the sector (or NULL), $4 the per-source cap.
+/// heading (or NULL), $3 the sector (or NULL), $4 the per-source cap. The HS source is ordered
+/// by `~<~`, the order of its `text_pattern_ops` index, so the first `$4` come straight from the
+/// index (ordered by the collation's `<`, every listing of the heading was read and sorted).
 fn sources(predicate: &str, standing: &str, text: bool) -> String {
     let text_source = if text {
         format!(
@@ -156,7 +158,7 @@ fn sources(predicate: &str, standing: &str, text: bool) -> String {
         "{text_source}
          (SELECT l.id, '{standing}' FROM listings l
            WHERE $2::text IS NOT NULL AND {predicate} AND l.hs_code LIKE $2 || '%'
-           ORDER BY l.hs_code LIMIT $4)
+           ORDER BY l.hs_code USING ~<~ LIMIT $4)
          UNION
          (SELECT l.id, '{standing}' FROM listings l
            WHERE $3::text IS NOT NULL AND {predicate} AND l.sector = $3 LIMIT $4)"

@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""The SQL of catalogue searches, taken from the PostgreSQL log, for scripts/bench.
+"""The SQL of one request (a catalogue search, an RFQ's matching), taken from the PostgreSQL
+log, for scripts/bench.
 
 Usage:
-  catalogue_sql.py capture LOG START END OUT_PREFIX
-      The transaction one search ran (the log between byte offsets START and END, written
-      with log_min_duration_statement = 0 and log_line_prefix '%m [%p] '), with its
+  captured_sql.py capture LOG START END OUT_PREFIX
+      The read-only transaction one request ran (the log between byte offsets START and END,
+      written with log_min_duration_statement = 0 and log_line_prefix '%m [%p] '), with its
       parameters substituted, as:
         OUT_PREFIX.sql          a pgbench script: BEGIN READ ONLY … COMMIT, one statement a line
         OUT_PREFIX.explain.sql  a psql script: EXPLAIN (ANALYZE, BUFFERS) of each statement
-                                of the search, inside the same read-only transaction settings
+                                of the request, inside the same read-only transaction settings
         OUT_PREFIX.json         [{"kind", "sql"}] of the statements
       Fails when the slice holds no complete read-only transaction.
-  catalogue_sql.py explain-summary EXPLAIN_OUTPUT
+  captured_sql.py explain-summary EXPLAIN_OUTPUT
       One JSON object: {"statements": [{"kind", "ms", "seq_scan_listings"}], "total_ms",
       "seq_scan_listings"} from the output of psql -f OUT_PREFIX.explain.sql.
 """
@@ -35,6 +36,21 @@ def entries(text):
         elif out and raw.startswith("\t"):
             out[-1][2] += "\n" + raw[1:]
     return out
+
+
+LITERAL = re.compile(r"(?<![A-Za-z0-9_])'((?:[^']|'')*)'")
+PGBENCH_VARIABLE = re.compile(r":(?=[A-Za-z_])")
+
+
+def for_pgbench(sql):
+    """`sql` with every string literal that holds a ":name" (which pgbench would take for a
+    variable, even inside quotes) written as the same E'' string with the colon escaped."""
+    def escape(m):
+        body = m.group(1)
+        if not PGBENCH_VARIABLE.search(body):
+            return m.group(0)
+        return "E'" + PGBENCH_VARIABLE.sub(r"\\x3a", body.replace("\\", "\\\\")) + "'"
+    return LITERAL.sub(escape, sql)
 
 
 def capture(log, start, end, prefix):
@@ -78,6 +94,14 @@ def capture(log, start, end, prefix):
             kind = "settings"
         elif one.startswith("SELECT u.word"):
             kind = "corrections"
+        elif "tsvector_to_array(" in one:
+            kind = "words"
+        elif " AS source " in one:
+            kind = "candidates"
+        elif "quote_literal(w)" in one:
+            kind = "text"
+        elif "FROM rfq_leads" in one:
+            kind = "responsiveness"
         elif 'INNER JOIN "sellers"' in one:
             kind = "load"
         elif "FROM listings l" in one:
@@ -91,7 +115,7 @@ def capture(log, start, end, prefix):
     with open(prefix + ".sql", "w", encoding="utf-8") as f:
         f.write("BEGIN READ ONLY;\n")
         for s in stmts:
-            f.write(s["sql"].rstrip(";") + ";\n")
+            f.write(for_pgbench(s["sql"]).rstrip(";") + ";\n")
         f.write("COMMIT;\n")
     settings = next((s["sql"] for s in stmts if s["kind"] == "settings"), None)
     with open(prefix + ".explain.sql", "w", encoding="utf-8") as f:
