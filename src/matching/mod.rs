@@ -11,7 +11,9 @@ pub mod score;
 mod service;
 
 pub use score::Weights;
-pub use service::{Found, MAX_MATCHES, MatchRequest, MatchedSeller, find, find_in};
+pub use service::{
+    Found, MAX_MATCHES, MatchRequest, MatchedSeller, bound_transaction, find, find_in,
+};
 
 impl Weights {
     /// The defaults, with the overrides of `EXPORTBRIDGE_MATCHING_WEIGHTS` when set.

@@ -19,8 +19,8 @@ use super::score::{self, Offer, Responsiveness, TextMatch, Want, Weights};
 use crate::db::schema::{listings, sellers};
 use crate::error::{ApiError, ApiResult};
 use crate::identifiers::Incoterm;
-use crate::listings::api::{Certification, MoqUnit};
-use crate::listings::model::{ListingRow, StoredIncoterm, StoredPriceBreak};
+use crate::listings::api::{Certification, ListingStatus, MoqUnit};
+use crate::listings::model::{StoredIncoterm, StoredPriceBreak};
 use crate::money::{CurrencyCode, Money};
 use crate::sellers::api::Sector;
 use crate::sellers::model::{SellerRow, seller_summary};
@@ -190,6 +190,23 @@ async fn candidate_ids(
         .await?)
 }
 
+/// The settings of the caller's transaction for a matching run: a statement timeout; index
+/// scans only (a sequential scan under a `LIMIT` returns whichever rows it meets first, and
+/// synchronised scans start anywhere: the candidates, and so the ranking, would change from one
+/// run to the next); no JIT (it cost up to 100 ms a query at 1M listings) and no parallel
+/// workers (short queries of many clients).
+pub async fn bound_transaction(conn: &mut AsyncPgConnection, timeout_ms: u64) -> ApiResult<()> {
+    diesel::sql_query(format!(
+        "SELECT set_config('statement_timeout', '{timeout_ms}', true), \
+                set_config('enable_seqscan', 'off', true), \
+                set_config('jit', 'off', true), \
+                set_config('max_parallel_workers_per_gather', '0', true)"
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Ranks the sellers for `request` (at most `limit`, capped at `MAX_MATCHES`) in one read-only
 /// transaction with a statement timeout.
 pub async fn find(
@@ -203,19 +220,14 @@ pub async fn find(
     conn.build_transaction()
         .read_only()
         .run(async |conn| {
-            diesel::sql_query(format!(
-                "SELECT set_config('statement_timeout', '{timeout_ms}', true), \
-                        set_config('jit', 'off', true), \
-                        set_config('max_parallel_workers_per_gather', '0', true)"
-            ))
-            .execute(conn)
-            .await?;
+            bound_transaction(conn, timeout_ms).await?;
             find_in(conn, request, rates, weights, limit.min(MAX_MATCHES)).await
         })
         .await
 }
 
-/// `find` in the caller's transaction (RFQ writes store their leads in theirs).
+/// `find` in the caller's transaction (RFQ writes store their leads in theirs; call
+/// `bound_transaction` first).
 pub async fn find_in(
     conn: &mut AsyncPgConnection,
     request: &MatchRequest,
@@ -272,25 +284,37 @@ pub async fn find_in(
         });
     }
 
-    let rows: Vec<(ListingRow, SellerRow)> = listings::table
-        .inner_join(sellers::table)
+    // The columns scoring reads (not the descriptions, attributes or images), and each seller
+    // once.
+    let rows: Vec<CandidateRow> = listings::table
         .filter(listings::id.eq_any(&ids))
-        .select((ListingRow::as_select(), SellerRow::as_select()))
+        .select(CandidateRow::as_select())
         .load(conn)
         .await?;
-    let text = text_matches(conn, &ids, &words).await?;
     let seller_ids: Vec<Uuid> = {
-        let mut s: Vec<Uuid> = rows.iter().map(|(_, s)| s.id).collect();
+        let mut s: Vec<Uuid> = rows.iter().map(|r| r.seller_id).collect();
         s.sort();
         s.dedup();
         s
     };
+    let seller_rows: HashMap<Uuid, SellerRow> = sellers::table
+        .filter(sellers::id.eq_any(&seller_ids))
+        .select(SellerRow::as_select())
+        .load::<SellerRow>(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let text = text_matches(conn, &ids, &words).await?;
     let responsiveness = responsiveness(conn, &seller_ids, request.rfq_id).await?;
 
     let now = Utc::now();
     let mut offers = Vec::with_capacity(rows.len());
-    let mut by_listing: HashMap<Uuid, (&ListingRow, &SellerRow)> = HashMap::new();
-    for (listing, seller) in &rows {
+    let mut by_listing: HashMap<Uuid, (&CandidateRow, &SellerRow)> = HashMap::new();
+    for listing in &rows {
+        let seller = seller_rows
+            .get(&listing.seller_id)
+            .ok_or_else(|| ApiError::internal("a candidate without its seller"))?;
         let summary = seller_summary(seller);
         offers.push(offer(
             listing,
@@ -441,9 +465,30 @@ async fn responsiveness(
         .collect())
 }
 
-/// A listing row as a scoring candidate.
+/// What scoring reads of a candidate listing.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = listings, check_for_backend(diesel::pg::Pg))]
+struct CandidateRow {
+    id: Uuid,
+    seller_id: Uuid,
+    status: ListingStatus,
+    seller_in_good_standing: bool,
+    title: String,
+    sector: Sector,
+    hs_code: String,
+    moq: i64,
+    moq_unit: MoqUnit,
+    currency: String,
+    price_breaks: serde_json::Value,
+    incoterms: serde_json::Value,
+    lead_time_days: i32,
+    monthly_capacity: Option<i64>,
+    certifications: Vec<Certification>,
+}
+
+/// A candidate listing as scoring takes it.
 fn offer(
-    listing: &ListingRow,
+    listing: &CandidateRow,
     seller: &SellerRow,
     text: TextMatch,
     responsiveness: Responsiveness,
@@ -467,7 +512,8 @@ fn offer(
         monthly_capacity: listing.monthly_capacity,
         incoterms: incoterms.into_iter().map(|i| i.incoterm).collect(),
         certifications: listing.certifications.clone(),
-        in_good_standing: listing.visible(),
+        in_good_standing: listing.status == ListingStatus::Published
+            && listing.seller_in_good_standing,
         verified,
         responsiveness,
     })

@@ -165,12 +165,7 @@ async fn match_and_store(
     rfq: &RfqRow,
     inputs: &MatchingInputs,
 ) -> ApiResult<()> {
-    diesel::sql_query(format!(
-        "SELECT set_config('statement_timeout', '{}', true)",
-        inputs.timeout_ms
-    ))
-    .execute(conn)
-    .await?;
+    matching::bound_transaction(conn, inputs.timeout_ms).await?;
     let request = match_request(Some(rfq.id), &rfq.columns)?;
     let Found { list, sellers } = matching::find_in(
         conn,
