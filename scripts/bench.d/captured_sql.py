@@ -102,8 +102,10 @@ def capture(log, start, end, prefix):
             kind = "text"
         elif "FROM rfq_leads" in one:
             kind = "responsiveness"
-        elif 'INNER JOIN "sellers"' in one:
+        elif 'INNER JOIN "sellers"' in one or 'FROM "listings" WHERE' in one:
             kind = "load"
+        elif 'FROM "sellers" WHERE' in one:
+            kind = "load_sellers"
         elif "FROM listings l" in one:
             listing_queries += 1
             kind = "hits" if listing_queries == 1 else "facets"
