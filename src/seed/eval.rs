@@ -841,8 +841,7 @@ mod tests {
             (CNY, rust_decimal_macros::dec!(11.6667)),
         ])
         .unwrap();
-        for si in 0..SCENARIOS.len() {
-            let s = &SCENARIOS[si];
+        for (si, s) in SCENARIOS.iter().enumerate() {
             for (pi, p) in PLANTS.iter().enumerate() {
                 let Some(x) = plant(si, pi, *p, &rates).unwrap() else {
                     continue;
@@ -851,8 +850,7 @@ mod tests {
                 let price = l
                     .price_breaks
                     .iter()
-                    .filter(|b| b.min_quantity <= s.quantity)
-                    .last()
+                    .rfind(|b| b.min_quantity <= s.quantity)
                     .map(|b| Money::from_minor(b.unit_price_minor, l.currency));
                 let back = price.map(|m| rates.convert(m, s.currency).unwrap().minor);
                 match p {
