@@ -54,12 +54,13 @@ pub enum Command {
         /// Weight overrides, e.g. "text=0.3, price=0.2" (default: the documented defaults).
         #[arg(long)]
         weights: Option<String>,
-        /// Write the figures to docs/benchmarks.json and docs/benchmarks.md.
+        /// Write the figures to docs/benchmarks.json and docs/benchmarks.md (with
+        /// `--recorder`, run from the repository).
         #[arg(long)]
         record: bool,
-        /// The directory of benchmarks.{json,md}.
-        #[arg(long, default_value = "docs")]
-        docs: PathBuf,
+        /// The script that merges a result into docs/benchmarks.{json,md}.
+        #[arg(long, default_value = "scripts/bench.d/record.py")]
+        recorder: PathBuf,
         /// The commit measured, for the record.
         #[arg(long, default_value = "unknown")]
         commit: String,
@@ -167,14 +168,14 @@ async fn run_other(cli: Cli) -> Result<(), String> {
             listings,
             weights,
             record,
-            docs,
+            recorder,
             commit,
         } => {
             let options = seed::eval::EvalOptions {
                 sellers,
                 listings,
                 weights,
-                record: record.then_some(docs),
+                record: record.then_some(recorder),
                 commit,
             };
             seed::eval::run(&cli.config, &options).await.map(|_| ())

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, Utc};
 use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::catalogue::{self, ListingSeed, SellerSeed, capitalise};
@@ -387,7 +387,8 @@ pub struct EvalOptions {
     pub listings: u64,
     /// Weight overrides as `EXPORTBRIDGE_MATCHING_WEIGHTS` reads them; `None`: the defaults.
     pub weights: Option<String>,
-    /// Write docs/benchmarks.{json,md} under this directory.
+    /// Record the figures in docs/benchmarks.{json,md} with this script
+    /// (scripts/bench.d/record.py).
     pub record: Option<PathBuf>,
     /// The commit the run measures (for the record).
     pub commit: String,
@@ -501,7 +502,7 @@ pub async fn run(config: &Config, options: &EvalOptions) -> Result<f64, String> 
             "NOT met"
         }
     );
-    if let Some(docs) = &options.record {
+    if let Some(recorder) = &options.record {
         let dataset = format!(
             "generated catalogue of {} sellers / {} listings (seed {:#x}) + {} planted \
              sellers with one listing each (seed {EVAL_SEED:#x})",
@@ -518,7 +519,7 @@ pub async fn run(config: &Config, options: &EvalOptions) -> Result<f64, String> 
             weights: options.weights.clone(),
             commit: options.commit.clone(),
         };
-        record(docs, &figures, &outcomes, &table)?;
+        record(recorder, &figures, &outcomes, &table)?;
     }
     Ok(ndcg)
 }
@@ -647,9 +648,9 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// Replaces the `matching_quality` entry of docs/benchmarks.json (a list sorted by name, as
-/// scripts/bench.d/record.py writes it) and its section of docs/benchmarks.md.
-fn record(docs: &Path, f: &Figures, outcomes: &[Outcome], table: &str) -> Result<(), String> {
+/// Replaces the `matching_quality` entry of docs/benchmarks.json and its section of
+/// docs/benchmarks.md with `recorder` (scripts/bench.d/record.py, as the benchmarks do).
+fn record(recorder: &Path, f: &Figures, outcomes: &[Outcome], table: &str) -> Result<(), String> {
     let date = Utc::now().format("%Y-%m-%d").to_string();
     let entry = json!({
         "name": NAME,
@@ -670,60 +671,24 @@ fn record(docs: &Path, f: &Figures, outcomes: &[Outcome], table: &str) -> Result
         "commit": f.commit,
         "date": date,
     });
-    let json_path = docs.join("benchmarks.json");
-    let mut entries: Vec<Value> = match std::fs::read_to_string(&json_path) {
-        Ok(text) if !text.trim().is_empty() => serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a JSON list: {e}", json_path.display()))?,
-        _ => Vec::new(),
-    };
-    entries.retain(|e| e.get("name").and_then(Value::as_str) != Some(NAME));
-    entries.push(entry);
-    entries.sort_by(|a, b| {
-        let name = |v: &Value| {
-            v.get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        name(a).cmp(&name(b))
-    });
-    let text = serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?;
-    write(&json_path, &(text + "\n"))?;
-
-    let md_path = docs.join("benchmarks.md");
-    let md = std::fs::read_to_string(&md_path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    write(
-        &md_path,
-        &with_section(&md, &section(f, outcomes, table, &date)),
-    )
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("writing {}: {e}", path.display()))
-}
-
-/// `md` with the section between `<!-- bench:matching_quality:begin/end -->` replaced by
-/// `section` (appended when missing).
-fn with_section(md: &str, section: &str) -> String {
-    let (begin, end) = (
-        format!("<!-- bench:{NAME}:begin -->"),
-        format!("<!-- bench:{NAME}:end -->"),
-    );
-    let block = format!("{begin}\n{}\n{end}\n", section.trim_end_matches('\n'));
-    match (md.find(&begin), md.find(&end)) {
-        (Some(b), Some(e)) if e > b => {
-            let rest = md[e + end.len()..].trim_start_matches('\n');
-            let rest = if rest.is_empty() {
-                String::new()
-            } else {
-                format!("\n{rest}")
-            };
-            format!("{}{block}{rest}", &md[..b])
-        }
-        _ => format!("{}\n\n{block}", md.trim_end_matches('\n')),
+    let dir = std::env::temp_dir().join(format!("exportbridge-eval-{}", std::process::id()));
+    let files = (dir.join("entry.json"), dir.join("section.md"));
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&files.0, entry.to_string()))
+        .and_then(|()| std::fs::write(&files.1, section(f, outcomes, table, &date)))
+        .map_err(|e| format!("writing the record to {}: {e}", dir.display()))
+        .and_then(|()| {
+            std::process::Command::new("python3")
+                .arg(recorder)
+                .arg(NAME)
+                .args([&files.0, &files.1])
+                .status()
+                .map_err(|e| format!("running {}: {e}", recorder.display()))
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    match written? {
+        status if status.success() => Ok(()),
+        status => Err(format!("{} failed: {status}", recorder.display())),
     }
 }
 
