@@ -692,6 +692,14 @@ fn record(recorder: &Path, f: &Figures, outcomes: &[Outcome], table: &str) -> Re
     }
 }
 
+/// How many different values `of` takes over the scenarios.
+fn distinct(of: fn(&Scenario) -> &'static str) -> usize {
+    let mut values: Vec<&str> = SCENARIOS.iter().map(of).collect();
+    values.sort_unstable();
+    values.dedup();
+    values.len()
+}
+
 fn section(f: &Figures, outcomes: &[Outcome], table: &str, date: &str) -> String {
     let verdict = if f.ndcg >= TARGET_NDCG_AT_10 {
         "target met"
@@ -707,10 +715,10 @@ seeds). **Target: mean NDCG@10 ≥ {TARGET_NDCG_AT_10}** (reported, not enforced
 This run: mean **NDCG@10 {ndcg:.4}**, mean **precision@5 {precision:.4}**, decoys in a top 10:
 **{decoys}**, over {n} RFQ scenarios: {verdict}.
 
-Method. The background is the generated catalogue ({dataset}). Each scenario is an RFQ for a
-product that is not in the generator's vocabulary, in a sector and HS chapter that are
-(9 sectors, 6 RFQ currencies, 8 units), with sellers planted for it whose grade is decided by
-what the generator meant, not by the scorer:
+Method. Dataset: {dataset}. Each scenario is an RFQ for a product that is not in the
+generator's vocabulary, in a sector and HS chapter that are ({sectors} sectors, {currencies} RFQ
+currencies, {units} units), with sellers planted for it whose grade is decided by what the
+generator meant, not by the scorer:
 
 - grade 3 (three sellers): the RFQ's product words and keywords, its HS subheading, MOQ a
   quarter of the quantity, every required certification, a price at the quantity 88-94% of
@@ -742,6 +750,9 @@ Per scenario (ranks among the 50 returned; – not ranked):
         decoys = f.decoys,
         n = outcomes.len(),
         dataset = f.dataset,
+        sectors = distinct(|s| s.sector.as_str()),
+        currencies = distinct(|s| s.currency.as_str()),
+        units = distinct(|s| s.unit.as_str()),
         weights = f
             .weights
             .as_deref()
