@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `seed`, `openapi`, `admin create-user`,
+//! The command line: `serve`, `migrate`, `seed`, `eval-matching`, `openapi`, `admin create-user`,
 //! `residency setup|status|verify`.
 
 use std::path::PathBuf;
@@ -41,6 +41,29 @@ pub enum Command {
         /// The generator's seed: the same seed and sizes give the same rows.
         #[arg(long, default_value_t = seed::catalogue::DEFAULT_SEED)]
         catalogue_seed: u64,
+    },
+    /// Measure the RFQ matching on a generated catalogue with planted sellers of known
+    /// relevance (dev mode only): precision@5 and NDCG@10 per scenario and their means.
+    EvalMatching {
+        /// Background sellers of the generated catalogue.
+        #[arg(long, default_value_t = 2_000)]
+        sellers: u64,
+        /// Background listings of the generated catalogue.
+        #[arg(long, default_value_t = 20_000)]
+        listings: u64,
+        /// Weight overrides, e.g. "text=0.3, price=0.2" (default: the documented defaults).
+        #[arg(long)]
+        weights: Option<String>,
+        /// Write the figures to docs/benchmarks.json and docs/benchmarks.md (with
+        /// `--recorder`, run from the repository).
+        #[arg(long)]
+        record: bool,
+        /// The script that merges a result into docs/benchmarks.{json,md}.
+        #[arg(long, default_value = "scripts/bench.d/record.py")]
+        recorder: PathBuf,
+        /// The commit measured, for the record.
+        #[arg(long, default_value = "unknown")]
+        commit: String,
     },
     /// Write the OpenAPI document.
     Openapi {
@@ -140,6 +163,23 @@ async fn run_other(cli: Cli) -> Result<(), String> {
             seed::load_catalogue(&cli.config, size).await.map(|_| ())
         }
         Command::Seed { .. } => seed::run(&cli.config).await,
+        Command::EvalMatching {
+            sellers,
+            listings,
+            weights,
+            record,
+            recorder,
+            commit,
+        } => {
+            let options = seed::eval::EvalOptions {
+                sellers,
+                listings,
+                weights,
+                record: record.then_some(recorder),
+                commit,
+            };
+            seed::eval::run(&cli.config, &options).await.map(|_| ())
+        }
         Command::Openapi { out, check } => write_openapi(&out, check),
         Command::Admin(AdminCommand::CreateUser {
             email,

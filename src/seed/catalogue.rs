@@ -368,7 +368,7 @@ fn tidy(minor: i64, per_major: i64) -> i64 {
     ((minor + step / 2) / step * step).max(1)
 }
 
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

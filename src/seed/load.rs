@@ -237,6 +237,42 @@ async fn collect_terms(conn: &mut PgConn) -> Result<(), String> {
     Ok(())
 }
 
+/// Inserts a few hundred `sellers` and `listings` as a load does, but with the listings'
+/// triggers running (standing, terms): the planted rows of `exportbridge eval-matching`.
+/// Rows that exist already are kept.
+pub(super) async fn insert_rows(
+    conn: &mut PgConn,
+    sellers: &[SellerSeed],
+    rows: &[ListingSeed],
+) -> Result<(), String> {
+    let forum = super::ensure_forum(conn).await?;
+    let fee = fee_terms(conn).await?;
+    insert_sellers(conn, sellers, forum).await?;
+    for chunk in rows.chunks(BATCH as usize) {
+        let mut batch = ListingBatch::default();
+        for l in chunk {
+            batch.push(l.clone());
+        }
+        insert_batch(conn, &batch, fee, false)
+            .await
+            .map_err(e("inserting listings"))?;
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|l| l.id).collect();
+    let present: i64 = listings::table
+        .filter(listings::id.eq_any(&ids))
+        .count()
+        .get_result(conn)
+        .await
+        .map_err(e("counting listings"))?;
+    if present != rows.len() as i64 {
+        return Err(format!(
+            "{present} of {} listings are in the database",
+            rows.len()
+        ));
+    }
+    Ok(())
+}
+
 async fn fee_terms(conn: &mut PgConn) -> Result<FeeTerms, String> {
     schedules::ensure_default(conn)
         .await

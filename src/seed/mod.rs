@@ -4,6 +4,7 @@
 pub mod catalogue;
 mod demo_listings;
 mod demo_rfqs;
+pub mod eval;
 mod load;
 pub mod vocab;
 
