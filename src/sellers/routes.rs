@@ -249,19 +249,7 @@ async fn upload_document(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let data_dir = &state.config.data_dir;
-    // Checked before reading the body; no connection is held while it streams in.
-    let seller = {
-        let mut conn = state.stores.platform().await?;
-        service::editable_own_seller(&mut conn, &principal).await?
-    };
-    let form = storage::receive(
-        req.headers(),
-        payload,
-        data_dir,
-        state.config.document_limit,
-    )
-    .await?;
-    let upload = service::check_upload(form)?;
+    let (seller, upload) = receive_upload(&state, &principal, &req, payload).await?;
     let mut conn = state.stores.platform().await?;
     let actor = Actor::new(&principal, request_id.0);
     let (created, replayed) = service::store_document(
@@ -269,6 +257,28 @@ async fn upload_document(
     )
     .await?;
     Ok(created.into_response(replayed))
+}
+
+/// The caller's editable profile (checked before the body is read; no connection is held while
+/// it streams in) and the checked upload of the request.
+async fn receive_upload(
+    state: &AppState,
+    principal: &Principal,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<(crate::sellers::model::SellerRow, service::CheckedUpload)> {
+    let seller = {
+        let mut conn = state.stores.platform().await?;
+        service::editable_own_seller(&mut conn, principal).await?
+    };
+    let form = storage::receive(
+        req.headers(),
+        payload,
+        &state.config.data_dir,
+        state.config.document_limit,
+    )
+    .await?;
+    Ok((seller, service::check_upload(form)?))
 }
 
 /// The path of one of the caller's documents.
@@ -308,19 +318,7 @@ async fn replace_document(
     payload: web::Payload,
 ) -> ApiResult<web::Json<DocumentView>> {
     let data_dir = &state.config.data_dir;
-    // Checked before reading the body; no connection is held while it streams in.
-    let seller = {
-        let mut conn = state.stores.platform().await?;
-        service::editable_own_seller(&mut conn, &principal).await?
-    };
-    let form = storage::receive(
-        req.headers(),
-        payload,
-        data_dir,
-        state.config.document_limit,
-    )
-    .await?;
-    let upload = service::check_upload(form)?;
+    let (seller, upload) = receive_upload(&state, &principal, &req, payload).await?;
     let actor = Actor::new(&principal, request_id.0);
     let mut conn = state.stores.platform().await?;
     Ok(web::Json(
