@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::error::{
     ApiResult, AuthErrors, JsonErrors, NotFound, Problem, RateLimited, TokenErrors,
 };
-use crate::http::{IfMatch, Json, PageParams, etag};
+use crate::http::{IfMatch, Json, PageParams, etag, with_etag};
 use crate::idempotency::Idempotency;
 use crate::ratelimit::PublicClient;
 
@@ -52,12 +52,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(pause)
         .service(archive)
         .service(storefront);
-}
-
-fn with_etag(status: StatusCode, listing: &Listing) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(listing.version)))
-        .json(listing)
 }
 
 /// Create a draft listing of the calling seller.
@@ -138,7 +132,7 @@ async fn get_listing(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let listing = service::get(&mut conn, &principal, path.id).await?;
-    Ok(with_etag(StatusCode::OK, &listing))
+    Ok(with_etag(StatusCode::OK, listing.version, &listing))
 }
 
 /// Replace every field of a listing (not archived). `If-Match` with the current `ETag` is
@@ -169,7 +163,7 @@ async fn replace_listing(
     let mut conn = state.stores.platform().await?;
     let listing =
         service::replace(&mut conn, &principal, path.id, &if_match, body.into_inner()).await?;
-    Ok(with_etag(StatusCode::OK, &listing))
+    Ok(with_etag(StatusCode::OK, listing.version, &listing))
 }
 
 async fn move_listing(
@@ -181,7 +175,7 @@ async fn move_listing(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let listing = service::move_listing(&mut conn, principal, id, action, if_match).await?;
-    Ok(with_etag(StatusCode::OK, &listing))
+    Ok(with_etag(StatusCode::OK, listing.version, &listing))
 }
 
 /// Publish a draft or paused listing: it enters the catalogue and the storefront.

@@ -14,7 +14,9 @@ pub mod storage;
 
 /// What vetting needs of a seller: who may see it, finding it by either id, whether it may be
 /// submitted now, and its private view; what storefronts and the catalogue show of it; the
-/// calling seller's own profile (listings are made under it).
+/// calling seller's own profile (listings are made under it); the in-country store of a
+/// jurisdiction (payout accounts, trade records).
 pub use service::{
-    NamedSeller, can_view, named, own_profile, profile_view, public_view, submittable,
+    NamedSeller, can_view, in_country_store, named, own_profile, profile_view, public_view,
+    submittable,
 };

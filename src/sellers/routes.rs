@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::error::{
     ApiResult, AuthErrors, JsonErrors, NotFound, Problem, RateLimited, TokenErrors,
 };
-use crate::http::{IfMatch, Json, Page, PageParams, etag};
+use crate::http::{IfMatch, Json, Page, PageParams, with_etag};
 use crate::idempotency::Idempotency;
 use crate::identifiers::IndianState;
 use crate::observability::RequestId;
@@ -110,12 +110,6 @@ async fn list_sellers(
     ))
 }
 
-fn with_etag(status: StatusCode, profile: &SellerProfile) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(profile.version)))
-        .json(profile)
-}
-
 /// Create or replace the calling seller's profile.
 ///
 /// The first call creates a draft (201). Later calls replace the whole profile and need
@@ -153,13 +147,13 @@ async fn put_profile(
     let (profile, created) =
         service::put_profile(&mut conn, &principal, &actor, &if_match, body.into_inner()).await?;
     if created {
-        let mut res = with_etag(StatusCode::CREATED, &profile);
+        let mut res = with_etag(StatusCode::CREATED, profile.version, &profile);
         if let Ok(location) = format!("/v1/sellers/{}", profile.id).parse() {
             res.headers_mut().insert(header::LOCATION, location);
         }
         Ok(res)
     } else {
-        Ok(with_etag(StatusCode::OK, &profile))
+        Ok(with_etag(StatusCode::OK, profile.version, &profile))
     }
 }
 
@@ -181,7 +175,7 @@ async fn get_own_profile(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let profile = service::get_own_profile(&mut conn, &principal).await?;
-    Ok(with_etag(StatusCode::OK, &profile))
+    Ok(with_etag(StatusCode::OK, profile.version, &profile))
 }
 
 /// Set the payout bank account.
@@ -389,7 +383,7 @@ async fn get_profile(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
     let profile = service::get_profile(&mut conn, &principal, id.id).await?;
-    Ok(with_etag(StatusCode::OK, &profile))
+    Ok(with_etag(StatusCode::OK, profile.version, &profile))
 }
 
 /// The public profile of an approved seller (no authentication): trading name, state, sectors,

@@ -27,17 +27,8 @@ use crate::money::Money;
 use crate::paging::{Direction, PageParams};
 use crate::rfq::api::{QuoteSettlement, QuoteStatus, RfqStatus, Trade, TradeRecord};
 use crate::rfq::model::{TradeRecordRow, TradeRow};
+use crate::sellers::in_country_store;
 use crate::sellers::model::{SellerRow, seller_summary};
-
-/// The store of the seller's jurisdiction. Fail closed: a trade never falls back to the
-/// platform store.
-fn record_store<'a>(stores: &'a Stores, jurisdiction: &str) -> ApiResult<&'a PgPool> {
-    stores.in_country.get(jurisdiction).ok_or_else(|| {
-        ApiError::Unavailable(format!(
-            "no in-country store is configured for {jurisdiction}"
-        ))
-    })
-}
 
 fn record_view(r: &TradeRecordRow) -> ApiResult<TradeRecord> {
     let ccy = currency(&r.currency)?;
@@ -146,7 +137,7 @@ pub async fn accept(
         created_at: now,
         home_jurisdiction: seller.home_jurisdiction.clone(),
     };
-    let local = record_store(&state.stores, &seller.home_jurisdiction)?;
+    let local = in_country_store(&state.stores, &seller.home_jurisdiction)?;
     diesel::insert_into(trade_records::table)
         .values(&record)
         .execute(&mut *local.get().await?)
@@ -302,7 +293,7 @@ async fn records(
     }
     let mut out = std::collections::HashMap::new();
     for (jurisdiction, refs) in by_store {
-        let pool = record_store(stores, jurisdiction)?;
+        let pool = in_country_store(stores, jurisdiction)?;
         let found: Vec<TradeRecordRow> = trade_records::table
             .filter(trade_records::id.eq_any(&refs))
             .select(TradeRecordRow::as_select())

@@ -23,7 +23,9 @@ pub use self::documents::{
     replace_document, sanitise_filename, sha256_base64, store_document,
 };
 pub use self::erasure::{Erasure, erase_personal_data, parse_erasure};
-pub use self::payout::{PayoutAccountInput, parse_payout_account, put_payout_account};
+pub use self::payout::{
+    PayoutAccountInput, in_country_store, parse_payout_account, put_payout_account,
+};
 pub use self::profile::{
     MAX_CONTACTS, MAX_EXPORT_MARKETS, MAX_PUBLIC_IDENTIFIERS, MAX_SECTORS, get_own_profile,
     get_profile, parse_profile, public_profile, put_profile,

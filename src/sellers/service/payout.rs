@@ -95,9 +95,9 @@ pub async fn put_payout_account(
     Ok(summary)
 }
 
-/// The store of the seller's jurisdiction. Fail closed: localised data never falls back to the
-/// platform store.
-fn in_country_store<'a>(stores: &'a Stores, jurisdiction: &str) -> ApiResult<&'a PgPool> {
+/// The in-country store of `jurisdiction`. Fail closed: localised data (payout accounts, trade
+/// records) never falls back to the platform store.
+pub fn in_country_store<'a>(stores: &'a Stores, jurisdiction: &str) -> ApiResult<&'a PgPool> {
     stores.in_country.get(jurisdiction).ok_or_else(|| {
         ApiError::Unavailable(format!(
             "no in-country store is configured for {jurisdiction}"
