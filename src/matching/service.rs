@@ -453,25 +453,28 @@ fn exclusion_counts(excluded: BTreeMap<score::Exclusion, u32>) -> Vec<ExclusionC
 }
 
 /// The candidates' rows, each with how many of the RFQ's `words` it has in its title or
-/// keywords (weights A, B: `strong`) and anywhere (`any`), read from its search document once.
+/// keywords (weights A, B: `strong`) and anywhere (`any`): one single-word `tsquery` per word and
+/// kind, parsed once for the statement, each a binary search of the row's search document.
 async fn candidate_rows(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
     words: &[String],
 ) -> ApiResult<Vec<CandidateRow>> {
+    let strong: Vec<String> = words.iter().map(|w| format!("'{w}':AB")).collect();
+    let any: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     Ok(diesel::sql_query(
         "SELECT l.id, l.seller_id, l.status, l.seller_in_good_standing, l.title, l.sector,
                 l.hs_code, l.moq, l.moq_unit, l.currency, l.price_breaks, l.incoterms,
-                l.lead_time_days, l.monthly_capacity, l.certifications, t.strong, t.any
-           FROM listings l
-          CROSS JOIN LATERAL (
-                SELECT count(*) FILTER (WHERE u.weights && '{A,B}'::text[]) AS strong,
-                       count(*) AS any
-                  FROM unnest(l.search_vector) u WHERE u.lexeme = ANY($2)) t
+                l.lead_time_days, l.monthly_capacity, l.certifications,
+                (SELECT count(*) FROM unnest(q.strong) w WHERE l.search_vector @@ w) AS strong,
+                (SELECT count(*) FROM unnest(q.any) w WHERE l.search_vector @@ w) AS any
+           FROM (SELECT $2::text[]::tsquery[] AS strong, $3::text[]::tsquery[] AS any) q,
+                listings l
           WHERE l.id = ANY($1)",
     )
     .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
-    .bind::<Array<Text>, _>(words)
+    .bind::<Array<Text>, _>(&strong)
+    .bind::<Array<Text>, _>(&any)
     .load(conn)
     .await?)
 }
