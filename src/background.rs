@@ -60,6 +60,12 @@ pub fn jittered(delay: Duration, jitter: f64, unit: f64) -> Duration {
     delay.mul_f64(factor)
 }
 
+/// Delay before retry number `attempts` (1-based) of a background send (webhooks, mail): base, 2×base, 4×base … at most one hour.
+pub fn backoff(base_secs: u64, attempts: i32) -> Duration {
+    let exp = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    Duration::from_secs(base_secs.saturating_mul(1u64 << exp).min(3600))
+}
+
 /// A periodic job: its name (in log lines), how long it waits before its first run, and the
 /// jitter of every wait.
 pub struct Periodic {
@@ -128,6 +134,15 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(30, 1), Duration::from_secs(30));
+        assert_eq!(backoff(30, 2), Duration::from_secs(60));
+        assert_eq!(backoff(30, 3), Duration::from_secs(120));
+        assert_eq!(backoff(30, 30), Duration::from_secs(3600));
+        assert_eq!(backoff(1, 1), Duration::from_secs(1));
+    }
 
     #[test]
     fn jitter_stays_within_its_fraction() {

@@ -267,6 +267,69 @@ pub struct Config {
     #[arg(long, env = "EXPORTBRIDGE_WEBHOOK_CONCURRENCY", default_value_t = 8)]
     pub webhook_concurrency: u32,
 
+    /// The address people reach the platform at: the base of the links in mail.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_PUBLIC_URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub public_url: String,
+
+    /// The platform's name in mail.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_PLATFORM_NAME",
+        default_value = "exportbridge"
+    )]
+    pub platform_name: String,
+
+    /// The sender of mail, `Name <address>`.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_MAIL_FROM",
+        default_value = "exportbridge <no-reply@exportbridge.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// SMTP server for mail: `smtps://user:password@host:465` (TLS), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtp://host:25` (plain, for a relay on the same host). Required in
+    /// production mode; unset in dev mode, mail goes to the mailbox directory.
+    #[arg(long, env = "EXPORTBRIDGE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// Dev mode without SMTP: the directory mail is written to, one `.eml` file per message
+    /// (default: `mailbox` in the data directory).
+    #[arg(long, env = "EXPORTBRIDGE_MAILBOX_DIR")]
+    pub mailbox_dir: Option<PathBuf>,
+
+    /// How often the mail worker looks for due messages, in milliseconds.
+    #[arg(long, env = "EXPORTBRIDGE_MAIL_POLL_MS", default_value_t = 1000)]
+    pub mail_poll_ms: u64,
+
+    /// First retry delay of a failed mail, in seconds; doubles per attempt, at most 1 h.
+    #[arg(long, env = "EXPORTBRIDGE_MAIL_RETRY_BASE", default_value_t = 30)]
+    pub mail_retry_base_secs: u64,
+
+    /// Attempts before a mail is given up.
+    #[arg(long, env = "EXPORTBRIDGE_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: i32,
+
+    /// Timeout of sending one mail, in seconds.
+    #[arg(long, env = "EXPORTBRIDGE_MAIL_TIMEOUT", default_value_t = 20)]
+    pub mail_timeout_secs: u64,
+
+    /// How long an email verification link works, in hours.
+    #[arg(
+        long,
+        env = "EXPORTBRIDGE_VERIFICATION_TTL_HOURS",
+        default_value_t = 48
+    )]
+    pub verification_ttl_hours: i64,
+
+    /// How long a password reset link works, in minutes.
+    #[arg(long, env = "EXPORTBRIDGE_RESET_TTL_MINUTES", default_value_t = 30)]
+    pub reset_ttl_minutes: i64,
+
     /// How long an officer's claim on an application lasts, in seconds (renewable).
     #[arg(long, env = "EXPORTBRIDGE_CLAIM_LEASE", default_value_t = 1800)]
     pub claim_lease_secs: i64,
@@ -397,6 +460,13 @@ impl Config {
         self.max_connections.div_ceil(self.worker_count()).max(1)
     }
 
+    /// Where mail goes in dev mode without SMTP.
+    pub fn mailbox_dir(&self) -> PathBuf {
+        self.mailbox_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mailbox"))
+    }
+
     /// The in-country store URLs by jurisdiction.
     pub fn in_country_map(&self) -> BTreeMap<String, DatabaseUrl> {
         self.in_country
@@ -415,6 +485,25 @@ impl Config {
                 }
                 _ => {}
             }
+        }
+        if self.mode == Mode::Production && self.smtp_url.is_none() {
+            return Err("EXPORTBRIDGE_SMTP_URL is required in production mode".into());
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err("EXPORTBRIDGE_PUBLIC_URL must be an http:// or https:// address".into());
+        }
+        if let Err(e) = self.mail_from.parse::<lettre::message::Mailbox>() {
+            return Err(format!("EXPORTBRIDGE_MAIL_FROM: {e}"));
+        }
+        if !(1..=50).contains(&self.mail_max_attempts)
+            || !(1..=300).contains(&self.mail_timeout_secs)
+        {
+            return Err("EXPORTBRIDGE_MAIL_MAX_ATTEMPTS must be 1 to 50 and EXPORTBRIDGE_MAIL_TIMEOUT 1 to 300 seconds".into());
+        }
+        if !(1..=24 * 30).contains(&self.verification_ttl_hours)
+            || !(5..=24 * 60).contains(&self.reset_ttl_minutes)
+        {
+            return Err("EXPORTBRIDGE_VERIFICATION_TTL_HOURS must be 1 to 720 and EXPORTBRIDGE_RESET_TTL_MINUTES 5 to 1440".into());
         }
         if self.estimate_ttl_secs <= 0 || self.estimate_max_inr <= 0 || self.fx_max_age_secs <= 0 {
             return Err("estimate TTL, estimate cap and FX max age must be positive".into());
@@ -534,6 +623,8 @@ mod tests {
         c.mode = Mode::Production;
         assert!(c.validate().is_err());
         c.jwt_secret = Some(Secret::new("x".repeat(32)));
+        assert!(c.validate().is_err(), "production mail needs SMTP");
+        c.smtp_url = Some(Secret::new("smtps://mail.example.com"));
         assert!(c.validate().is_ok());
     }
 }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod idempotency;
 pub mod identifiers;
 pub mod listings;
+pub mod mail;
 pub mod maintenance;
 pub mod matching;
 pub mod money;
@@ -149,20 +150,22 @@ impl utoipa::Modify for BearerAuth {
 
 /// Every documented route.
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(ops::configure).service(
-        scope::scope("/v1")
-            .configure(auth::routes::configure)
-            .configure(sellers::routes::configure)
-            .configure(analytics::routes::configure)
-            .configure(listings::routes::configure)
-            .configure(catalogue::routes::configure)
-            .configure(partner::routes::configure)
-            .configure(residency::routes::configure)
-            .configure(rfq::routes::configure)
-            .configure(settlement::routes::configure)
-            .configure(vetting::routes::configure)
-            .configure(webhooks::routes::configure),
-    );
+    cfg.configure(ops::configure)
+        .configure(auth::pages::configure)
+        .service(
+            scope::scope("/v1")
+                .configure(auth::routes::configure)
+                .configure(sellers::routes::configure)
+                .configure(analytics::routes::configure)
+                .configure(listings::routes::configure)
+                .configure(catalogue::routes::configure)
+                .configure(partner::routes::configure)
+                .configure(residency::routes::configure)
+                .configure(rfq::routes::configure)
+                .configure(settlement::routes::configure)
+                .configure(vetting::routes::configure)
+                .configure(webhooks::routes::configure),
+        );
 }
 
 /// The OpenAPI document, generated from the routes.
@@ -405,6 +408,10 @@ fn background_tasks(state: &web::Data<AppState>, shutdown: &background::Shutdown
         .collect();
     let periodic = vec![
         tokio::spawn(settlement::run_fx_fetcher(
+            state.clone().into_inner(),
+            shutdown.signal(),
+        )),
+        tokio::spawn(mail::worker::run(
             state.clone().into_inner(),
             shutdown.signal(),
         )),

@@ -1,5 +1,5 @@
 //! Periodic housekeeping: forget idempotency keys after a day, expired refresh tokens after a
-//! week, and finished login-throttle windows; mark open RFQs past their validity expired (reads
+//! week, finished login-throttle windows, expired account tokens, mail sent a month ago; mark open RFQs past their validity expired (reads
 //! already show them so) and decline their live quotes.
 
 use std::sync::Arc;
@@ -15,6 +15,9 @@ const STATEMENTS: &[&str] = &[
     "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
     "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '7 days'",
     "DELETE FROM login_throttle WHERE window_started_at < now() - interval '1 day'",
+    "DELETE FROM account_tokens WHERE expires_at < now() - interval '1 day'",
+    // Sent and given-up mail (its bodies are gone already) is kept a month for support.
+    "DELETE FROM mail_outbox WHERE status <> 'pending' AND created_at < now() - interval '30 days'",
     // A session whose refresh tokens have all been cleaned up is over.
     "DELETE FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = s.id) AND s.created_at < now() - interval '1 day'",
     "UPDATE rfqs SET status = 'expired', version = version + 1, updated_at = now() WHERE status = 'open' AND valid_until <= now()",

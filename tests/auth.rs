@@ -15,14 +15,9 @@ async fn register_login_me() {
     let res = app
         .register("seller", "Owner@Tiruppur-Knits.example", "in")
         .await;
-    assert_eq!(res.status(), 201);
-    assert_eq!(res.headers()["location"], "/v1/me");
+    assert_eq!(res.status(), 202);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["user"]["email"], "owner@tiruppur-knits.example");
-    assert_eq!(body["user"]["role"], "seller");
-    assert_eq!(body["organisation"]["kind"], "seller");
-    assert_eq!(body["organisation"]["home_jurisdiction"], "IN");
-    assert!(body.get("password_hash").is_none() && body["user"].get("password_hash").is_none());
+    assert_eq!(body["detail"], "check your email");
 
     // Login is case-insensitive on the email.
     let res = app.login("OWNER@tiruppur-knits.example", PASSWORD).await;
@@ -37,7 +32,12 @@ async fn register_login_me() {
         .await
         .unwrap();
     assert_eq!(me["user"]["email"], "owner@tiruppur-knits.example");
-    assert_eq!(me["organisation"]["id"], body["organisation"]["id"]);
+    assert_eq!(me["user"]["role"], "seller");
+    // Not verified yet: it may sign in, the gated actions wait (tests/accounts.rs).
+    assert_eq!(me["user"]["email_verified_at"], Value::Null);
+    assert_eq!(me["organisation"]["kind"], "seller");
+    assert_eq!(me["organisation"]["home_jurisdiction"], "IN");
+    assert!(me["user"].get("password_hash").is_none());
 }
 
 #[tokio::test]
@@ -82,18 +82,6 @@ async fn registration_validates_every_field() {
     );
     // Nothing was written.
     assert_eq!(app.login("a@b.co", PASSWORD).await.status(), 401);
-}
-
-#[tokio::test]
-async fn duplicate_email_is_a_conflict_regardless_of_case() {
-    let app = TestApp::spawn().await;
-    assert_eq!(
-        app.register("buyer", "dup@example.com", "CN")
-            .await
-            .status(),
-        201
-    );
-    assert_problem(app.register("buyer", "DUP@example.com", "KE").await, 409).await;
 }
 
 #[tokio::test]

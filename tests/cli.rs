@@ -117,6 +117,7 @@ async fn seed_is_idempotent_and_refused_in_production() {
     let out = cli(&app)
         .env("EXPORTBRIDGE_MODE", "production")
         .env("EXPORTBRIDGE_JWT_SECRET", "x".repeat(40))
+        .env("EXPORTBRIDGE_SMTP_URL", "smtp://127.0.0.1:9")
         .arg("seed")
         .output()
         .unwrap();

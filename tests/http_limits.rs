@@ -325,7 +325,11 @@ async fn metrics_require_the_configured_token() {
 
 #[tokio::test]
 async fn metrics_without_a_token_are_off_in_production() {
-    let app = TestApp::spawn_with(|c| c.mode = Mode::Production).await;
+    let app = TestApp::spawn_with(|c| {
+        c.mode = Mode::Production;
+        c.smtp_url = Some(exportbridge::config::Secret::new("smtp://127.0.0.1:9"));
+    })
+    .await;
     assert_problem(app.get("/metrics", None).await, 404).await;
     // The rest of the service is unaffected.
     assert_eq!(app.get("/healthz", None).await.status(), 200);

@@ -1398,3 +1398,192 @@ async fn a_body_with_200_bad_fields_gets_50_and_the_count_of_the_rest() {
     let problem = assert_problem(res, 422).await;
     assert_eq!(problem_fields(&problem), ["priority_sectors", "checklist"]);
 }
+
+#[tokio::test]
+async fn body_edits_need_if_match_and_applications_in_review_keep_their_version() {
+    let app = TestApp::spawn().await;
+    let f = forum(&app).await;
+    let path = format!("/v1/admin/vetting-bodies/{}", f.body_id);
+    let res = app
+        .get(
+            &format!("/v1/vetting-bodies/{}", f.body_id),
+            Some(&f.admin.token),
+        )
+        .await;
+    let tag = etag_of(&res);
+    let before = json_of(res, 200).await;
+    assert_eq!(before["version"], 1);
+    assert_eq!(tag, "\"1\"");
+
+    // An application claimed before the edit, one submitted but not yet claimed.
+    let (_, early) = submitted(&app, &complete_profile()).await;
+    let claimed = json_of(claim(&app, &f.officer, early).await, 200).await;
+    assert_eq!(claimed["vetting_body_version"], 1);
+    let (_, late) = submitted(
+        &app,
+        &profile_in("27", "MH", 7, &["textiles"], "manufacturer", true),
+    )
+    .await;
+
+    // The edit: a new mandatory item, a reason code replaced, other settings.
+    let mut checklist = before["checklist"].as_array().unwrap().clone();
+    checklist.push(
+        json!({"code": "export_licence", "label": "Export licence checked", "mandatory": true}),
+    );
+    let reasons = json!([
+        {"code": "ineligible_business", "label": "The business is not eligible", "kind": "rejection"},
+        {"code": "document_expired", "label": "A document has expired", "kind": "changes"},
+        {"code": "compliance_breach", "label": "Export compliance breach", "kind": "suspension"}
+    ]);
+    let edit = json!({
+        "name": "SME Export Promotion Council", "priority_sectors": ["handicrafts", "textiles"],
+        "approval_validity_months": 24, "sla_hours": 48,
+        "checklist": checklist, "reason_codes": reasons
+    });
+    let put = |token: &str, if_match: Option<&str>, body: &Value| {
+        let mut req = app.client.put(app.url(&path)).bearer_auth(token).json(body);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send()
+    };
+    // Who may: admins only; without or with a stale If-Match nothing changes.
+    assert_problem(put(&f.officer.token, Some(&tag), &edit).await.unwrap(), 403).await;
+    let auditor = app.login_as(Role::Auditor).await;
+    assert_problem(put(&auditor.token, Some(&tag), &edit).await.unwrap(), 403).await;
+    assert_problem(
+        app.request(Method::PUT, &path, None, Some(&edit)).await,
+        401,
+    )
+    .await;
+    assert_problem(put(&f.admin.token, None, &edit).await.unwrap(), 428).await;
+    assert_problem(
+        put(&f.admin.token, Some("\"7\""), &edit).await.unwrap(),
+        412,
+    )
+    .await;
+    let other = format!("/v1/admin/vetting-bodies/{}", Uuid::now_v7());
+    let res = app
+        .client
+        .put(app.url(&other))
+        .bearer_auth(&f.admin.token)
+        .header("If-Match", "\"1\"")
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404).await;
+    // Bad fields are all reported; the jurisdiction cannot be changed.
+    let bad = json!({"name": "", "priority_sectors": ["toys"], "approval_validity_months": 0,
+                     "sla_hours": 48, "checklist": [], "reason_codes": reasons});
+    let fields = problem_fields(
+        &assert_problem(put(&f.admin.token, Some(&tag), &bad).await.unwrap(), 422).await,
+    );
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "priority_sectors[0]",
+            "approval_validity_months",
+            "checklist"
+        ]
+    );
+    let mut moved = edit.clone();
+    moved["jurisdiction"] = json!("BD");
+    assert_problem(put(&f.admin.token, Some(&tag), &moved).await.unwrap(), 422).await;
+
+    let res = put(&f.admin.token, Some(&tag), &edit).await.unwrap();
+    assert_eq!(etag_of(&res), "\"2\"");
+    let after = json_of(res, 200).await;
+    assert_eq!(after["version"], 2);
+    assert_eq!(after["name"], "SME Export Promotion Council");
+    assert_eq!(after["sla_hours"], 48);
+    assert_eq!(after["jurisdiction"], "IN");
+    assert!(after["updated_at"].is_string());
+    // The same If-Match again is stale now.
+    assert_problem(put(&f.admin.token, Some(&tag), &edit).await.unwrap(), 412).await;
+
+    // The application in review keeps version 1: its checklist and reason codes.
+    let codes = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let early_list = json_of(
+        app.get(&app_path(early, "/checklist"), Some(&f.officer.token))
+            .await,
+        200,
+    )
+    .await;
+    assert!(!codes(&early_list).contains(&"export_licence".to_owned()));
+    let app_view = json_of(
+        app.get(&app_path(early, ""), Some(&f.officer.token)).await,
+        200,
+    )
+    .await;
+    assert_eq!(app_view["vetting_body_version"], 1);
+    let res = decide(
+        &app,
+        &f.officer,
+        early,
+        json!({"decision": "request_changes", "reason_codes": ["document_expired"], "note": "x"}),
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&assert_problem(res, 422).await),
+        ["reason_codes[0]"]
+    );
+    json_of(
+        decide(
+            &app,
+            &f.officer,
+            early,
+            json!({"decision": "request_changes", "reason_codes": ["document_illegible"], "note": "x"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    // The one claimed after the edit works version 2.
+    let claimed = json_of(claim(&app, &f.officer, late).await, 200).await;
+    assert_eq!(claimed["vetting_body_version"], 2);
+    let late_list = json_of(
+        app.get(&app_path(late, "/checklist"), Some(&f.officer.token))
+            .await,
+        200,
+    )
+    .await;
+    assert!(codes(&late_list).contains(&"export_licence".to_owned()));
+    assert!(
+        late_list["missing_mandatory"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("export_licence"))
+    );
+    let res = decide(
+        &app,
+        &f.officer,
+        late,
+        json!({"decision": "request_changes", "reason_codes": ["document_illegible"], "note": "x"}),
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&assert_problem(res, 422).await),
+        ["reason_codes[0]"]
+    );
+    json_of(
+        decide(
+            &app,
+            &f.officer,
+            late,
+            json!({"decision": "request_changes", "reason_codes": ["document_expired"], "note": "x"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+}

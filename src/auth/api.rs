@@ -77,6 +77,9 @@ pub struct UserView {
     pub organisation_id: Uuid,
     /// When an admin disabled the account; `null` while it is active.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When the user confirmed their email address; `null` until then (an unverified account
+    /// cannot submit a seller application, post an RFQ or register webhooks).
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -139,4 +142,35 @@ pub struct UserFilters {
 pub struct ChangeRoleRequest {
     pub role: Role,
     pub organisation_id: Option<Uuid>,
+}
+
+/// The answer of a request whose outcome arrives by mail.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    #[schema(example = "check your email")]
+    pub detail: String,
+}
+
+/// A token from a mailed link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[schema(example = "owner@tiruppur-knits.example")]
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasswordRequest {
+    /// The token of the reset link.
+    pub token: String,
+    /// 12 to 128 characters, not a common password.
+    #[schema(min_length = 12, max_length = 128)]
+    pub new_password: String,
 }

@@ -1,9 +1,11 @@
 //! Authentication and authorisation: password hashing, JWT access tokens, opaque refresh
 //! tokens, the `Principal` extractor and roles.
 
+pub mod accounts;
 pub mod api;
 pub mod jwt;
 pub mod model;
+pub mod pages;
 pub mod password;
 pub mod principal;
 pub mod routes;

@@ -1,5 +1,6 @@
 //! Argon2id password hashing, off the async executor.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use argon2::Argon2;
@@ -11,7 +12,32 @@ use crate::error::ApiError;
 pub const MIN_PASSWORD_LEN: usize = 12;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
-/// Checks the length rules; the message never echoes the password.
+/// The most common passwords, lower case (a file of one per line, `#` comments).
+fn common_passwords() -> &'static HashSet<&'static str> {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("common_passwords.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+/// Whether a password is too easy to guess: on the common list, or a common password with
+/// digits or symbols added at its end ("password2024!"), or one character repeated.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let list = common_passwords();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    list.contains(lower.as_str())
+        || (stem.chars().count() >= 4 && list.contains(stem))
+        || chars.all(|c| Some(c) == first)
+}
+
+/// Checks the length rules and the list of common passwords; the message never echoes the
+/// password.
 pub fn check_policy(password: &str) -> Result<(), String> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
@@ -23,6 +49,9 @@ pub fn check_policy(password: &str) -> Result<(), String> {
         return Err(format!(
             "must be at most {MAX_PASSWORD_LEN} characters long"
         ));
+    }
+    if is_common(password) {
+        return Err("is too common or too easy to guess; choose another".into());
     }
     Ok(())
 }
@@ -89,7 +118,23 @@ mod tests {
     #[test]
     fn policy_counts_characters() {
         assert!(check_policy("short").is_err());
-        assert!(check_policy(&"x".repeat(12)).is_ok());
-        assert!(check_policy(&"x".repeat(129)).is_err());
+        assert!(check_policy("tiruppur knits").is_ok());
+        assert!(check_policy(&"xy".repeat(6)).is_ok());
+        assert!(check_policy(&"xy".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn policy_refuses_common_passwords() {
+        for weak in [
+            "qwerty123456",
+            "1qaz2wsx3edc",
+            "Password2024!",
+            "iloveyou12345",
+            "aaaaaaaaaaaa",
+            "FINALFANTASY",
+        ] {
+            assert!(check_policy(weak).is_err(), "{weak}");
+        }
+        assert!(check_policy("correct horse battery staple").is_ok());
     }
 }

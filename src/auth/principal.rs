@@ -15,6 +15,10 @@ pub struct Principal {
     pub user_id: Uuid,
     pub organisation_id: Uuid,
     pub role: Role,
+    /// The session of the access token.
+    pub session_id: Uuid,
+    /// The user proved their email address (by the mailed link).
+    pub email_verified: bool,
 }
 
 impl Principal {
@@ -27,6 +31,18 @@ impl Principal {
                 "this action is not available to the {} role",
                 self.role.as_str()
             )))
+        }
+    }
+
+    /// 403 until the caller has verified their email address: submitting a seller
+    /// application, posting an RFQ and registering webhooks need it.
+    pub fn require_verified(&self) -> Result<(), ApiError> {
+        if self.email_verified {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "verify your email address first: open the link mailed to you, or ask for a new one with POST /v1/me/email-verification".into(),
+            ))
         }
     }
 }
@@ -89,6 +105,8 @@ impl FromRequest for Principal {
                 user_id: session.user_id,
                 organisation_id: session.organisation_id,
                 role: session.role,
+                session_id: claims.sid,
+                email_verified: session.email_verified,
             })
         })
     }

@@ -66,11 +66,11 @@ pub fn parse_country(raw: &str) -> Result<String, String> {
     }
 }
 
-fn refresh_hash(token: &str) -> Vec<u8> {
+pub(super) fn refresh_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_refresh_token() -> String {
+pub(super) fn new_refresh_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
@@ -83,6 +83,7 @@ pub(super) fn user_view(user: &User, membership: &Membership) -> ApiResult<UserV
             .ok_or_else(|| ApiError::internal(format!("unknown role {}", membership.role)))?,
         organisation_id: membership.organisation_id,
         disabled_at: user.disabled_at,
+        email_verified_at: user.email_verified_at,
         created_at: user.created_at,
     })
 }
@@ -121,9 +122,11 @@ async fn insert_user(
     password_hash: String,
     role: Role,
     org: &Organisation,
+    verified: bool,
 ) -> ApiResult<(User, Membership)> {
     let now = Utc::now();
     let user = User {
+        email_verified_at: verified.then_some(now),
         id: Uuid::now_v7(),
         email: account.email,
         password_hash,
@@ -161,12 +164,20 @@ fn email_taken(e: diesel::result::Error) -> ApiError {
     }
 }
 
-/// Self-service registration of a seller or buyer with its organisation.
-pub async fn register(
-    conn: &mut AsyncPgConnection,
+/// A checked registration, its password hashed.
+pub struct NewRegistration {
+    account: NewAccount,
+    organisation_name: String,
+    country: String,
+    kind: SelfServiceKind,
+    password_hash: String,
+}
+
+/// Checks a registration and hashes its password (before any connection is taken).
+pub async fn check_registration(
     config: &Config,
     req: RegisterRequest,
-) -> ApiResult<MeResponse> {
+) -> ApiResult<NewRegistration> {
     let mut v = Validator::new();
     let account = check_account(&mut v, &req.email, &req.password, &req.full_name);
     let org_name = v.check("organisation.name", parse_name(&req.organisation.name, 200));
@@ -185,47 +196,107 @@ pub async fn register(
         }
     }
     v.finish()?;
-    let (Some(account), Some(org_name), Some(country)) = (account, org_name, country) else {
+    let (Some(account), Some(organisation_name), Some(country)) = (account, org_name, country)
+    else {
         return Err(ApiError::internal("validator passed with missing values"));
     };
-    let hash = password::hash(account.password.clone()).await?;
-    let (kind, role) = match req.organisation.kind {
+    // Hashed whether or not the address is taken: both answers take as long.
+    let password_hash = password::hash(account.password.clone()).await?;
+    Ok(NewRegistration {
+        account,
+        organisation_name,
+        country,
+        kind: req.organisation.kind,
+        password_hash,
+    })
+}
+
+/// Creates the organisation and its first user (in the caller's transaction); `verified` for
+/// accounts whose address needs no proof (the demo data).
+pub async fn create_account(
+    conn: &mut AsyncPgConnection,
+    new: NewRegistration,
+    verified: bool,
+) -> ApiResult<(User, MeResponse)> {
+    let (kind, role) = match new.kind {
         SelfServiceKind::Seller => (OrganisationKind::Seller, Role::Seller),
         SelfServiceKind::Buyer => (OrganisationKind::Buyer, Role::Buyer),
     };
-    conn.transaction(async |conn| {
-        let now = Utc::now();
-        let org = Organisation {
-            id: Uuid::now_v7(),
-            kind: kind.as_str().to_owned(),
-            name: org_name,
-            country_code: country.clone(),
-            home_jurisdiction: country,
-            created_at: now,
-            updated_at: now,
-        };
-        diesel::insert_into(organisations::table)
-            .values(&org)
-            .execute(conn)
-            .await?;
-        let (user, membership) = insert_user(conn, account, hash, role, &org).await?;
-        Ok(MeResponse {
-            user: user_view(&user, &membership)?,
-            organisation: organisation_view(&org)?,
-        })
-    })
-    .await
+    let now = Utc::now();
+    let org = Organisation {
+        id: Uuid::now_v7(),
+        kind: kind.as_str().to_owned(),
+        name: new.organisation_name,
+        country_code: new.country.clone(),
+        home_jurisdiction: new.country,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(organisations::table)
+        .values(&org)
+        .execute(conn)
+        .await?;
+    let (user, membership) =
+        insert_user(conn, new.account, new.password_hash, role, &org, verified).await?;
+    let me = MeResponse {
+        user: user_view(&user, &membership)?,
+        organisation: organisation_view(&org)?,
+    };
+    Ok((user, me))
 }
 
-/// Counts a login attempt before the password is checked, in one statement, so that parallel
-/// attempts cannot slip past the limit: once for (email, client address) and, unless that
-/// address is already over its limit, once for the account across addresses (`*`). Refuses
-/// when either count is over its limit.
-async fn throttle_attempt(
-    conn: &mut AsyncPgConnection,
+/// Self-service registration of a seller or buyer with its organisation. The answer is the
+/// same whether or not the address is taken (no enumeration): a new account gets a
+/// verification mail, the owner of a taken address a "someone tried to register" mail.
+pub async fn register(
+    stores: &crate::db::Stores,
     config: &Config,
+    client: &str,
+    req: RegisterRequest,
+) -> ApiResult<()> {
+    let new = check_registration(config, req).await?;
+    let mut conn = stores.platform().await?;
+    super::accounts::limit(
+        &mut conn,
+        config,
+        super::accounts::REGISTER,
+        &new.account.email,
+        client,
+    )
+    .await?;
+    let outcome = conn
+        .transaction(async |conn| {
+            let taken: Option<User> = users::table
+                .filter(users::email.eq(&new.account.email))
+                .select(User::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            if let Some(owner) = taken {
+                return super::accounts::send_email_taken(conn, config, &owner).await;
+            }
+            let (user, _) = create_account(conn, new, false).await?;
+            super::accounts::send_verification(conn, config, &user).await
+        })
+        .await;
+    match outcome {
+        // A registration of the same address committed first: it got the mail.
+        Err(ApiError::Conflict(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// Counts an attempt (a login, before the password is checked; an account action of
+/// `accounts::limit`) in one statement, so that parallel attempts cannot slip past the limit:
+/// once for (key, client address) and, unless that address is already over `per_address`, once
+/// for the key across addresses (`*`). Refuses when either count is over its limit.
+pub(super) async fn throttle(
+    conn: &mut AsyncPgConnection,
+    window_secs: i64,
     email_key: &str,
     client: &str,
+    per_address: i32,
+    per_account: i32,
 ) -> ApiResult<()> {
     #[derive(QueryableByName)]
     struct Counts {
@@ -269,13 +340,13 @@ async fn throttle_attempt(
     ))
     .bind::<diesel::sql_types::Text, _>(email_key)
     .bind::<diesel::sql_types::Text, _>(client)
-    .bind::<diesel::sql_types::Double, _>(config.login_window_secs as f64)
-    .bind::<diesel::sql_types::Integer, _>(config.login_max_failures)
+    .bind::<diesel::sql_types::Double, _>(window_secs as f64)
+    .bind::<diesel::sql_types::Integer, _>(per_address)
     .get_result(conn)
     .await?;
-    let refused = if counts.address_attempts > config.login_max_failures {
+    let refused = if counts.address_attempts > per_address {
         Some(counts.address_left)
-    } else if counts.account_attempts.unwrap_or(0) > config.login_account_max_failures {
+    } else if counts.account_attempts.unwrap_or(0) > per_account {
         counts.account_left
     } else {
         None
@@ -364,19 +435,46 @@ async fn issue_tokens(
     })
 }
 
-/// Logs in from `client` (the peer address), starting a new session.
+/// Where a request came from, as a session records it.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// The peer address.
+    pub address: String,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// The user agent, at most 512 characters.
+    fn user_agent(&self) -> Option<String> {
+        self.user_agent
+            .as_ref()
+            .map(|ua| ua.chars().take(512).collect())
+    }
+}
+
+/// Logs in from `client`, starting a new session.
 pub async fn login(
     conn: &mut AsyncPgConnection,
     keys: &JwtKeys,
     config: &Config,
     req: LoginRequest,
-    client: &str,
+    client: &ClientInfo,
 ) -> ApiResult<TokenResponse> {
+    let info = client;
+    let client = info.address.as_str();
     let email_key = req.email.trim().to_lowercase();
     if email_key.is_empty() || req.password.is_empty() || email_key.len() > 254 {
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
     }
-    throttle_attempt(conn, config, &email_key, client).await?;
+    throttle(
+        conn,
+        config.login_window_secs,
+        &email_key,
+        client,
+        config.login_max_failures,
+        config.login_account_max_failures,
+    )
+    .await?;
     let found: Option<(User, Membership)> = users::table
         .inner_join(memberships::table)
         .filter(
@@ -404,6 +502,8 @@ pub async fn login(
             .values((
                 sessions::id.eq(session_id),
                 sessions::user_id.eq(membership.user_id),
+                sessions::user_agent.eq(info.user_agent()),
+                sessions::client_address.eq(client),
             ))
             .execute(conn)
             .await?;
@@ -430,6 +530,7 @@ pub async fn refresh(
     config: &Config,
     cache: &SessionCache,
     req: RefreshRequest,
+    client: &ClientInfo,
 ) -> ApiResult<TokenResponse> {
     let hash = refresh_hash(req.refresh_token.trim());
     let grace = Duration::seconds(config.refresh_reuse_grace_secs);
@@ -470,6 +571,13 @@ pub async fn refresh(
                 revoke_session(conn, token.family_id).await?;
                 return Ok(RefreshOutcome::Revoked(token.family_id));
             }
+            diesel::update(sessions::table.find(token.family_id))
+                .set((
+                    sessions::last_used_at.eq(now),
+                    sessions::client_address.eq(&client.address),
+                ))
+                .execute(conn)
+                .await?;
             let tokens = issue_tokens(conn, keys, config, &membership, token.family_id).await?;
             Ok::<_, ApiError>(RefreshOutcome::Issued(tokens))
         })
@@ -506,7 +614,7 @@ pub(super) async fn revoke_user_sessions(
 
 /// Revokes the sessions `ids` and their refresh tokens (a session's id is its token family),
 /// in one statement; those revoked already keep their time.
-async fn revoke_sessions(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<()> {
+pub(super) async fn revoke_sessions(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> ApiResult<()> {
     use diesel::sql_types::{Array, Timestamptz, Uuid as SqlUuid};
     diesel::sql_query(
         "WITH revoked AS (UPDATE sessions SET revoked_at = $1
@@ -662,7 +770,8 @@ pub async fn create_staff(
     org: &Organisation,
 ) -> ApiResult<UserView> {
     let hash = password::hash(staff.0.password.clone()).await?;
-    let (user, membership) = insert_user(conn, staff.0, hash, role, org).await?;
+    // An admin vouches for a staff member's address.
+    let (user, membership) = insert_user(conn, staff.0, hash, role, org, true).await?;
     user_view(&user, &membership)
 }
 

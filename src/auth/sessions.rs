@@ -29,6 +29,8 @@ pub struct SessionState {
     pub role: Role,
     /// Not revoked and its user not disabled.
     pub live: bool,
+    /// The user proved their email address.
+    pub email_verified: bool,
 }
 
 /// Recently looked-up sessions by id.
@@ -96,28 +98,32 @@ pub async fn lookup(
     conn: &mut AsyncPgConnection,
     session: Uuid,
 ) -> ApiResult<Option<SessionState>> {
-    let row: Option<(Uuid, bool, bool, Uuid, String)> = sessions::table
+    let row: Option<(Uuid, bool, bool, bool, Uuid, String)> = sessions::table
         .inner_join(users::table.inner_join(memberships::table))
         .filter(sessions::id.eq(session))
         .select((
             sessions::user_id,
             sessions::revoked_at.is_null(),
             users::disabled_at.is_null(),
+            users::email_verified_at.is_not_null(),
             memberships::organisation_id,
             memberships::role,
         ))
         .first(conn)
         .await
         .optional()?;
-    row.map(|(user_id, not_revoked, enabled, organisation_id, role)| {
-        Ok(SessionState {
-            user_id,
-            organisation_id,
-            role: Role::parse(&role)
-                .ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?,
-            live: not_revoked && enabled,
-        })
-    })
+    row.map(
+        |(user_id, not_revoked, enabled, email_verified, organisation_id, role)| {
+            Ok(SessionState {
+                user_id,
+                organisation_id,
+                role: Role::parse(&role)
+                    .ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?,
+                live: not_revoked && enabled,
+                email_verified,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -131,6 +137,7 @@ mod tests {
             organisation_id: Uuid::now_v7(),
             role: Role::Buyer,
             live: true,
+            email_verified: true,
         }
     }
 

@@ -22,6 +22,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -77,6 +78,38 @@ diesel::table! {
         user_id -> Uuid,
         created_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Timestamptz,
+        user_agent -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Uuid,
+        purpose -> Text,
+        email -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        recipient -> Text,
+        template -> Text,
+        subject -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -135,6 +168,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         claimed_by -> Nullable<Uuid>,
         claim_expires_at -> Nullable<Timestamptz>,
+        vetting_body_version -> Nullable<Int4>,
     }
 }
 
@@ -193,12 +227,16 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(seller_documents -> sellers (seller_id));
 diesel::joinable!(seller_audit_log -> sellers (seller_id));
 
+diesel::joinable!(account_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     memberships,
     refresh_tokens,
     sessions,
+    account_tokens,
+    mail_outbox,
     user_audit_log,
     idempotency_keys,
     login_throttle,
@@ -345,6 +383,20 @@ diesel::table! {
         checklist -> Jsonb,
         reason_codes -> Jsonb,
         created_at -> Timestamptz,
+        home_jurisdiction -> Text,
+        version -> Int4,
+        updated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    vetting_body_versions (body_id, version) {
+        body_id -> Uuid,
+        version -> Int4,
+        checklist -> Jsonb,
+        reason_codes -> Jsonb,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
         home_jurisdiction -> Text,
     }
 }

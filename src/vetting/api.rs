@@ -109,7 +109,31 @@ pub struct VettingBody {
     pub sla_hours: i32,
     pub checklist: Vec<ChecklistItemTemplate>,
     pub reason_codes: Vec<ReasonCode>,
+    /// Starts at 1; every edit adds one (also the ETag).
+    pub version: i32,
     pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// An admin's edit of a vetting body: the whole of what may change (the jurisdiction may not).
+/// Checklist and reason-code changes apply to applications claimed afterwards; applications
+/// already in review keep the version they started with.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VettingBodyUpdate {
+    /// 1 to 200 characters.
+    pub name: String,
+    /// In order: the first is worked first; at most 9.
+    #[schema(value_type = Vec<Sector>, max_items = 9)]
+    pub priority_sectors: Vec<String>,
+    /// 1 to 60 months.
+    pub approval_validity_months: i32,
+    /// 1 to 2160 hours.
+    pub sla_hours: i32,
+    #[schema(min_items = 1, max_items = 50)]
+    pub checklist: Vec<ChecklistItemTemplate>,
+    #[schema(min_items = 1, max_items = 50)]
+    pub reason_codes: Vec<ReasonCode>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -261,6 +285,10 @@ pub struct IdentifierHolder {
 pub struct Application {
     pub seller_id: Uuid,
     pub vetting_body_id: Uuid,
+    /// The version of the body's checklist template and reason codes this application is
+    /// worked with: the one in force when it was first claimed after its submission (later edits
+    /// of the body do not change it); absent until then.
+    pub vetting_body_version: Option<i32>,
     pub status: SellerStatus,
     pub trading_name: Option<String>,
     pub enterprise_type: Option<EnterpriseType>,

@@ -20,6 +20,8 @@ pub struct VettingBodyRow {
     pub reason_codes: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub home_jurisdiction: String,
+    pub version: i32,
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -12,7 +12,7 @@ use super::service;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AuthErrors, JsonErrors, NotFound, Problem, TokenErrors};
-use crate::http::{IfMatch, Json, PageParams, etag};
+use crate::http::{IfMatch, Json, PageParams, etag, with_etag};
 use crate::idempotency::Idempotency;
 use crate::observability::RequestId;
 use crate::sellers::api::SellerProfile;
@@ -38,6 +38,7 @@ struct ChecklistItemPath {
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(submit)
         .service(create_body)
+        .service(update_body)
         .service(expire_due)
         .service(list_bodies)
         .service(get_body)
@@ -116,6 +117,49 @@ async fn create_body(
     Ok(created.into_response(replayed))
 }
 
+/// Edit a vetting body: name, priority sectors, SLA, approval validity, checklist template and
+/// reason codes (the whole of them; the jurisdiction stays). `If-Match` with the body's `ETag`
+/// is required (missing → 428, stale → 412). The edit is a new version: applications claimed
+/// from now on are worked with its checklist and reason codes; applications already in review
+/// keep the version they started with (`vetting_body_version` of the application). Admins only.
+#[utoipa::path(
+    tag = "vetting",
+    security(("bearer" = [])),
+    request_body = VettingBodyUpdate,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the body being edited")),
+    responses(
+        AuthErrors,
+        JsonErrors,
+        NotFound,
+        (status = 200, body = VettingBody, headers(("ETag" = String))),
+        (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/admin/vetting-bodies/{id}")]
+async fn update_body(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<VettingBodyUpdate>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.stores.platform().await?;
+    let updated = service::update_body(
+        &mut conn,
+        &principal,
+        id.into_inner(),
+        &if_match,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(with_etag(
+        actix_web::http::StatusCode::OK,
+        updated.version,
+        &updated,
+    ))
+}
+
 /// Run the vetting sweep now (it also runs at start-up and hourly): expire lapsed approvals,
 /// assign submitted applications still waiting for a body. Admins only.
 #[utoipa::path(
@@ -166,7 +210,7 @@ async fn list_bodies(
     responses(
         TokenErrors,
         NotFound,
-        (status = 200, body = VettingBody),
+        (status = 200, body = VettingBody, headers(("ETag" = String))),
     )
 )]
 #[get("/vetting-bodies/{id}")]
@@ -174,10 +218,13 @@ async fn get_body(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<VettingBody>> {
+) -> ApiResult<HttpResponse> {
     let mut conn = state.stores.platform().await?;
-    Ok(web::Json(
-        service::get_body(&mut conn, &principal, id.into_inner()).await?,
+    let body = service::get_body(&mut conn, &principal, id.into_inner()).await?;
+    Ok(with_etag(
+        actix_web::http::StatusCode::OK,
+        body.version,
+        &body,
     ))
 }
 

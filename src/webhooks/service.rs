@@ -106,6 +106,7 @@ pub async fn create(
     req: Json<NewEndpoint>,
 ) -> ApiResult<(Created, bool)> {
     may_manage(principal)?;
+    principal.require_verified()?;
     let checked = check_new_endpoint(&req, config.mode)?;
     let org = principal.organisation_id;
     let identity = key.identity(principal.user_id, &req.fingerprint);

@@ -19,7 +19,7 @@ use super::api::EventEnvelope;
 use super::target::{self, Guarded, SystemResolver, TargetPolicy};
 use super::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use crate::AppState;
-use crate::background::{Periodic, Stopped};
+use crate::background::{Periodic, Stopped, backoff};
 use crate::config::Config;
 use crate::db::schema::{webhook_attempts, webhook_deliveries};
 use crate::error::{ApiError, ApiResult};
@@ -27,12 +27,6 @@ use crate::error::{ApiError, ApiResult};
 /// Time a lease grants beyond the sends themselves: the claim and the checkouts that record
 /// results (each waits at most the pool's 10 s).
 const LEASE_MARGIN_SECS: u64 = 30;
-
-/// Delay before retry number `attempts` (1-based): base, 2×base, 4×base … at most one hour.
-pub fn backoff(base_secs: u64, attempts: i32) -> Duration {
-    let exp = attempts.saturating_sub(1).clamp(0, 20) as u32;
-    Duration::from_secs(base_secs.saturating_mul(1u64 << exp).min(3600))
-}
 
 /// How long claimed deliveries stay invisible to other workers: every round of `concurrency`
 /// requests may take the whole request timeout, then the margin.
@@ -358,15 +352,6 @@ pub async fn run(state: Arc<AppState>, stopped: Stopped) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(30, 1), Duration::from_secs(30));
-        assert_eq!(backoff(30, 2), Duration::from_secs(60));
-        assert_eq!(backoff(30, 3), Duration::from_secs(120));
-        assert_eq!(backoff(30, 30), Duration::from_secs(3600));
-        assert_eq!(backoff(1, 1), Duration::from_secs(1));
-    }
 
     #[test]
     fn the_lease_outlasts_every_round_of_requests() {

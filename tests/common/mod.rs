@@ -2,6 +2,7 @@
 //! migrated template on both local clusters (platform and in-country).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod mail;
 pub mod residency;
 pub mod rfq;
 pub mod sellers;
@@ -242,6 +243,20 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// Spawns with mail going to a test SMTP server, which it returns.
+    pub async fn spawn_with_mail(tweak: impl FnOnce(&mut Config)) -> (TestApp, mail::SmtpServer) {
+        let smtp = mail::SmtpServer::start().await;
+        let url = smtp.url();
+        let app = Self::spawn_with(|c| {
+            c.smtp_url = Some(Secret::new(url));
+            c.mail_poll_ms = 50;
+            c.mail_retry_base_secs = 1;
+            tweak(c);
+        })
+        .await;
+        (app, smtp)
+    }
+
     /// Spawns with a configuration tweak (e.g. a smaller body limit).
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (platform_server, in_country_server) = base_urls();
@@ -406,21 +421,34 @@ impl TestApp {
         }
     }
 
-    /// Registers (or creates, for staff) a fresh user of the role and logs in.
+    /// Marks a user's address verified in the database (tests of other features do not read
+    /// the verification mail; tests/accounts.rs does).
+    pub async fn mark_verified(&self, email: &str) {
+        let mut conn = self.db().await;
+        let n =
+            diesel::sql_query("UPDATE users SET email_verified_at = now() WHERE email = lower($1)")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(n, 1, "no user {email}");
+    }
+
+    /// Registers (or creates, for staff) a fresh user of the role, verified, and logs in.
     pub async fn login_as(&self, role: Role) -> Session {
         let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
         match role {
-            Role::Seller => {
+            Role::Seller | Role::Buyer => {
+                let (kind, country) = if role == Role::Seller {
+                    ("seller", "IN")
+                } else {
+                    ("buyer", "CN")
+                };
                 assert_eq!(
-                    self.register("seller", &email, "IN").await.status(),
-                    StatusCode::CREATED
+                    self.register(kind, &email, country).await.status(),
+                    StatusCode::ACCEPTED
                 );
-            }
-            Role::Buyer => {
-                assert_eq!(
-                    self.register("buyer", &email, "CN").await.status(),
-                    StatusCode::CREATED
-                );
+                self.mark_verified(&email).await;
             }
             Role::Admin => {
                 let mut conn = self.db().await;

@@ -258,6 +258,7 @@ pub async fn create(
     req: Json<RfqRequest>,
 ) -> ApiResult<(Created, bool)> {
     principal.require(&[Role::Buyer])?;
+    principal.require_verified()?;
     let Json { value, fingerprint } = req;
     let columns = parse_rfq(value, Utc::now())?;
     let identity = key.identity(principal.user_id, &fingerprint);

@@ -127,6 +127,8 @@ mod tests {
             user_id: Uuid::now_v7(),
             organisation_id,
             role,
+            session_id: Uuid::now_v7(),
+            email_verified: true,
         };
         assert!(can_view(&p(Role::Seller, org), org, None));
         assert!(!can_view(&p(Role::Seller, other), org, None));

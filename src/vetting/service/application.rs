@@ -7,7 +7,7 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::bodies::body_row;
+use super::bodies::{as_of_version, body_row};
 use super::claims::live_claim;
 use super::queue::{age_hours, sla_breached};
 use crate::auth::{Principal, Role};
@@ -24,6 +24,8 @@ pub(super) struct Loaded {
     pub(super) row: SellerRow,
     pub(super) claimed_by: Option<Uuid>,
     pub(super) claim_expires_at: Option<DateTime<Utc>>,
+    /// The body version the application is worked with (from its first claim since submission).
+    pub(super) body_version: Option<i32>,
 }
 
 impl Loaded {
@@ -39,8 +41,9 @@ pub(super) async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> 
         SellerRow::as_select(),
         sellers::claimed_by,
         sellers::claim_expires_at,
+        sellers::vetting_body_version,
     ));
-    let (row, claimed_by, claim_expires_at) = if lock {
+    let (row, claimed_by, claim_expires_at, body_version) = if lock {
         query.for_update().first(conn).await?
     } else {
         query.first(conn).await?
@@ -49,6 +52,7 @@ pub(super) async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> 
         row,
         claimed_by,
         claim_expires_at,
+        body_version,
     })
 }
 
@@ -83,7 +87,8 @@ pub fn authorise(
 }
 
 /// The application named by `id` (locked for update when `lock`), once the caller passes
-/// `need`, with the body working it; an unassigned application is not found.
+/// `need`, with the body working it — its checklist template and reason codes those of the
+/// version the application is worked with; an unassigned application is not found.
 pub(super) async fn loaded_for(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -100,6 +105,7 @@ pub(super) async fn loaded_for(
     )?;
     let body_id = loaded.row.vetting_body_id.ok_or(ApiError::NotFound)?;
     let body = body_row(conn, body_id).await?;
+    let body = as_of_version(conn, body, loaded.body_version).await?;
     Ok((loaded, body))
 }
 
@@ -184,6 +190,7 @@ pub(super) fn application_view(
     Ok(Application {
         seller_id: public_id(row),
         vetting_body_id: body.id,
+        vetting_body_version: loaded.body_version,
         status,
         trading_name: row.trading_name.clone(),
         enterprise_type: row.enterprise_type,
@@ -228,6 +235,8 @@ mod tests {
             user_id: Uuid::now_v7(),
             organisation_id,
             role,
+            session_id: Uuid::now_v7(),
+            email_verified: true,
         };
         let check = |who: &Principal, need| authorise(who, seller_org, Some(body), need);
         let status = |r: ApiResult<()>| match r {

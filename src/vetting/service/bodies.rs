@@ -3,13 +3,13 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::{OrganisationKind, Principal, Role};
-use crate::db::schema::{organisations, sellers, vetting_bodies};
+use crate::db::schema::{organisations, sellers, vetting_bodies, vetting_body_versions};
 use crate::error::{ApiError, ApiResult, Validator};
-use crate::http::{Direction, Json, PageParams};
+use crate::http::{Direction, IfMatch, Json, PageParams, etag};
 use crate::idempotency::{self, Created, Idempotency};
 use crate::identifiers::CountryCode;
 use crate::sellers::api::{EnterpriseType, Sector, SellerStatus};
@@ -312,7 +312,9 @@ pub fn body_view(row: &VettingBodyRow) -> ApiResult<VettingBody> {
         sla_hours: row.sla_hours,
         checklist: template_of(row)?,
         reason_codes: reasons_of(row)?,
+        version: row.version,
         created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -374,11 +376,14 @@ pub async fn insert_body(
         reason_codes: serde_json::to_value(&body.reason_codes).map_err(ApiError::internal)?,
         created_at: now,
         home_jurisdiction: body.jurisdiction.clone(),
+        version: 1,
+        updated_at: None,
     };
     diesel::insert_into(vetting_bodies::table)
         .values(&row)
         .execute(conn)
         .await?;
+    insert_version(conn, &row, None).await?;
     diesel::update(
         sellers::table
             .filter(sellers::vetting_body_id.is_null())
@@ -389,6 +394,118 @@ pub async fn insert_body(
     .execute(conn)
     .await?;
     Ok(row)
+}
+
+/// Keeps the checklist template and reason codes of `row`'s version.
+async fn insert_version(
+    conn: &mut AsyncPgConnection,
+    row: &VettingBodyRow,
+    by: Option<Uuid>,
+) -> ApiResult<()> {
+    diesel::insert_into(vetting_body_versions::table)
+        .values((
+            vetting_body_versions::body_id.eq(row.id),
+            vetting_body_versions::version.eq(row.version),
+            vetting_body_versions::checklist.eq(&row.checklist),
+            vetting_body_versions::reason_codes.eq(&row.reason_codes),
+            vetting_body_versions::created_by.eq(by),
+            vetting_body_versions::home_jurisdiction.eq(&row.home_jurisdiction),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `row` with the checklist template and reason codes of `version` (an application's), when it
+/// is given and not the current one.
+pub(super) async fn as_of_version(
+    conn: &mut AsyncPgConnection,
+    row: VettingBodyRow,
+    version: Option<i32>,
+) -> ApiResult<VettingBodyRow> {
+    let Some(version) = version.filter(|v| *v != row.version) else {
+        return Ok(row);
+    };
+    let (checklist, reason_codes): (serde_json::Value, serde_json::Value) =
+        vetting_body_versions::table
+            .find((row.id, version))
+            .select((
+                vetting_body_versions::checklist,
+                vetting_body_versions::reason_codes,
+            ))
+            .first(conn)
+            .await?;
+    Ok(VettingBodyRow {
+        checklist,
+        reason_codes,
+        version,
+        ..row
+    })
+}
+
+/// An admin's edit of a body, conditional on `If-Match` (its `version`): a new version whose
+/// checklist and reason codes apply to applications claimed from now on. Returns the body.
+pub async fn update_body(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+    req: VettingBodyUpdate,
+) -> ApiResult<VettingBody> {
+    principal.require(&[Role::Admin])?;
+    conn.transaction(async |conn| {
+        let current: VettingBodyRow = vetting_bodies::table
+            .find(id)
+            .select(VettingBodyRow::as_select())
+            .for_update()
+            .first(conn)
+            .await?;
+        if_match.require(&etag(current.version))?;
+        let checked = parse_new_body(NewVettingBody {
+            name: req.name,
+            jurisdiction: current.jurisdiction.clone(),
+            priority_sectors: req.priority_sectors,
+            approval_validity_months: Some(req.approval_validity_months),
+            sla_hours: Some(req.sla_hours),
+            checklist: Some(req.checklist),
+            reason_codes: Some(req.reason_codes),
+        })?;
+        let row = VettingBodyRow {
+            name: checked.name,
+            priority_sectors: checked.priority_sectors,
+            approval_validity_months: checked.approval_validity_months,
+            sla_hours: checked.sla_hours,
+            checklist: serde_json::to_value(&checked.checklist).map_err(ApiError::internal)?,
+            reason_codes: serde_json::to_value(&checked.reason_codes)
+                .map_err(ApiError::internal)?,
+            version: current.version + 1,
+            updated_at: Some(Utc::now()),
+            ..current
+        };
+        diesel::update(vetting_bodies::table.find(id))
+            .set((
+                vetting_bodies::name.eq(&row.name),
+                vetting_bodies::priority_sectors.eq(&row.priority_sectors),
+                vetting_bodies::approval_validity_months.eq(row.approval_validity_months),
+                vetting_bodies::sla_hours.eq(row.sla_hours),
+                vetting_bodies::checklist.eq(&row.checklist),
+                vetting_bodies::reason_codes.eq(&row.reason_codes),
+                vetting_bodies::version.eq(row.version),
+                vetting_bodies::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::update(organisations::table.find(id))
+            .set((
+                organisations::name.eq(&row.name),
+                organisations::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        insert_version(conn, &row, Some(principal.user_id)).await?;
+        body_view(&row)
+    })
+    .await
 }
 
 /// Admins, auditors and vetting officers read bodies.

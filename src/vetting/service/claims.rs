@@ -86,7 +86,14 @@ pub async fn claim(
                 columns,
                 ..Transition::new(Action::StartReview, actor)
             };
-            lifecycle::record(conn, &loaded.row, change).await?
+            let row = lifecycle::record(conn, &loaded.row, change).await?;
+            // The review works the body's checklist and reason codes as they are now.
+            diesel::update(sellers::table.find(row.id))
+                .set(sellers::vetting_body_version.eq(body.version))
+                .execute(conn)
+                .await?;
+            loaded.body_version = Some(body.version);
+            row
         } else {
             renew(conn, loaded.row.id, principal.user_id, expires).await?
         };

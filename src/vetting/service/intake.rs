@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::assignment::body_for_submission;
 use crate::auth::{Principal, Role};
-use crate::db::schema::vetting_checklist;
+use crate::db::schema::{sellers, vetting_checklist};
 use crate::error::ApiResult;
 use crate::http::IfMatch;
 use crate::sellers::api::SellerProfile;
@@ -25,6 +25,7 @@ pub async fn submit(
     if_match: &IfMatch,
 ) -> ApiResult<SellerProfile> {
     principal.require(&[Role::Seller])?;
+    principal.require_verified()?;
     conn.transaction(async |conn| {
         let current = submittable(conn, principal, if_match).await?;
         let columns = TransitionColumns {
@@ -37,6 +38,11 @@ pub async fn submit(
             ..Transition::new(Action::Submit, actor)
         };
         let row = lifecycle::record(conn, &current, change).await?;
+        // The next claim records the body version this application is worked with.
+        diesel::update(sellers::table.find(row.id))
+            .set(sellers::vetting_body_version.eq(None::<i32>))
+            .execute(conn)
+            .await?;
         diesel::delete(vetting_checklist::table.filter(vetting_checklist::seller_id.eq(row.id)))
             .execute(conn)
             .await?;

@@ -18,7 +18,7 @@ pub use assignment::{Candidate, assign_waiting, body_for_submission, pick_body};
 pub use bodies::{
     CheckedBody, DEFAULT_SLA_HOURS, DEFAULT_VALIDITY_MONTHS, MAX_APPLIES_TO, MAX_PRIORITY_SECTORS,
     MAX_TEMPLATE_ITEMS, body_view, create_body, default_checklist, default_reason_codes, get_body,
-    insert_body, list_bodies, parse_new_body,
+    insert_body, list_bodies, parse_new_body, update_body,
 };
 pub use checklist::{applies, get_checklist, missing_mandatory, tick};
 pub use claims::{claim, ensure_holder, live_claim, may_claim, release};
