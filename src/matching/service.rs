@@ -29,9 +29,9 @@ use crate::settlement::engine::Rates;
 /// At most this many words of the RFQ are matched (the product's first, then the description's).
 pub const MAX_WORDS: usize = 16;
 /// Each candidate source yields at most this many listings.
-pub const PER_SOURCE: i64 = 150;
+pub const PER_SOURCE: i64 = 100;
 /// Text matches ranked per source before the best `PER_SOURCE` are kept.
-pub const TEXT_RANK_CAP: i64 = 500;
+pub const TEXT_RANK_CAP: i64 = 300;
 /// A text query that the planner's statistics say matches at least this share of the listings
 /// takes the newest `TEXT_RANK_CAP` matches (an ordered index scan that stops early) instead of
 /// the first met (a bitmap of every match: 60 ms for a word of 18 % of 1M listings).
