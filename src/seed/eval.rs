@@ -540,6 +540,13 @@ async fn plant_rows(conn: &mut PgConn, planted: &[(usize, Planted)]) -> Result<(
         .execute(conn)
         .await
         .map_err(|e| format!("suspending the decoys' sellers: {e}"))?;
+    // The text source reads its matches in heap order (the first a bitmap meets), and where the
+    // planted rows and the rows the suspension rewrote land depends on what autovacuum had
+    // freed by then: lay the table out in id order so that every run reads the same.
+    diesel::sql_query("CLUSTER listings USING listings_pkey")
+        .execute(conn)
+        .await
+        .map_err(|e| format!("cluster: {e}"))?;
     diesel::sql_query("ANALYZE sellers, listings")
         .execute(conn)
         .await
