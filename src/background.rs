@@ -60,10 +60,26 @@ pub fn jittered(delay: Duration, jitter: f64, unit: f64) -> Duration {
     delay.mul_f64(factor)
 }
 
-/// Delay before retry number `attempts` (1-based) of a background send (webhooks, mail): base, 2×base, 4×base … at most one hour.
+/// Delay before retry number `attempts` (1-based) of a background send (webhooks, mail): base,
+/// 2×base, 4×base … at most one hour.
 pub fn backoff(base_secs: u64, attempts: i32) -> Duration {
     let exp = attempts.saturating_sub(1).clamp(0, 20) as u32;
     Duration::from_secs(base_secs.saturating_mul(1u64 << exp).min(3600))
+}
+
+/// Time a lease grants beyond the sends themselves: the claim and the checkouts that record
+/// results (each waits at most the pool's 10 s).
+pub const LEASE_MARGIN_SECS: u64 = 30;
+
+/// How long items a background sender claimed (webhook deliveries, mail) stay invisible to other
+/// workers: every round of `concurrency` sends may take the whole timeout, then the margin.
+pub fn lease(batch: u32, concurrency: u32, timeout_secs: u64) -> Duration {
+    let rounds = u64::from(batch.div_ceil(concurrency.max(1)));
+    Duration::from_secs(
+        rounds
+            .saturating_mul(timeout_secs)
+            .saturating_add(LEASE_MARGIN_SECS),
+    )
 }
 
 /// A periodic job: its name (in log lines), how long it waits before its first run, and the
@@ -142,6 +158,33 @@ mod tests {
         assert_eq!(backoff(30, 3), Duration::from_secs(120));
         assert_eq!(backoff(30, 30), Duration::from_secs(3600));
         assert_eq!(backoff(1, 1), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_lease_outlasts_every_round_of_requests() {
+        // Defaults: 20 sends, 8 at a time, 10 s each: 3 rounds, 30 s, plus the margin.
+        assert_eq!(
+            lease(20, 8, 10),
+            Duration::from_secs(30 + LEASE_MARGIN_SECS)
+        );
+        assert_eq!(
+            lease(16, 8, 10),
+            Duration::from_secs(20 + LEASE_MARGIN_SECS)
+        );
+        // One at a time: the old worst case of 20 × 10 s no longer outlives the lease.
+        assert_eq!(
+            lease(20, 1, 10),
+            Duration::from_secs(200 + LEASE_MARGIN_SECS)
+        );
+        assert_eq!(lease(1, 8, 60), Duration::from_secs(60 + LEASE_MARGIN_SECS));
+        for batch in 1..=50u32 {
+            for concurrency in 1..=20 {
+                for timeout in [1, 10, 300] {
+                    let rounds = u64::from(batch.div_ceil(concurrency));
+                    assert!(lease(batch, concurrency, timeout).as_secs() > rounds * timeout);
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,6 +85,17 @@ pub async fn limit(
     .await
 }
 
+/// `limit` of an action of the signed-in caller, counted against their account.
+async fn limit_caller(
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    action: Limit,
+    principal: &Principal,
+    client: &str,
+) -> ApiResult<()> {
+    limit(conn, config, action, &principal.user_id.to_string(), client).await
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     VerifyEmail,
@@ -250,14 +261,7 @@ pub async fn resend_verification(
     principal: &Principal,
     client: &str,
 ) -> ApiResult<()> {
-    limit(
-        conn,
-        config,
-        VERIFY_RESEND,
-        &principal.user_id.to_string(),
-        client,
-    )
-    .await?;
+    limit_caller(conn, config, VERIFY_RESEND, principal, client).await?;
     conn.transaction(async |conn| {
         let user: User = users::table
             .find(principal.user_id)
@@ -346,7 +350,7 @@ pub async fn reset_password(
                 ))
                 .execute(conn)
                 .await?;
-            revoke_user_sessions(conn, user.id).await?;
+            revoke_user_sessions(conn, user.id, None).await?;
             password_changed_mail(
                 conn,
                 config,
@@ -401,14 +405,7 @@ pub async fn change_password(
 ) -> ApiResult<()> {
     let stored: String = {
         let mut conn = stores.platform().await?;
-        limit(
-            &mut conn,
-            config,
-            PASSWORD_CHANGE,
-            &principal.user_id.to_string(),
-            client,
-        )
-        .await?;
+        limit_caller(&mut conn, config, PASSWORD_CHANGE, principal, client).await?;
         users::table
             .find(principal.user_id)
             .select(users::password_hash)
@@ -453,14 +450,7 @@ pub async fn change_password(
                 "the password was changed meanwhile; sign in again".into(),
             ));
         };
-        let others: Vec<Uuid> = sessions::table
-            .filter(sessions::user_id.eq(user.id))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::id.ne(principal.session_id))
-            .select(sessions::id)
-            .load(conn)
-            .await?;
-        revoke_sessions(conn, &others).await?;
+        revoke_user_sessions(conn, user.id, Some(principal.session_id)).await?;
         password_changed_mail(
             conn,
             config,
@@ -512,14 +502,7 @@ pub async fn list_sessions(
     principal: &Principal,
     client: &str,
 ) -> ApiResult<SessionList> {
-    limit(
-        conn,
-        config,
-        SESSIONS,
-        &principal.user_id.to_string(),
-        client,
-    )
-    .await?;
+    limit_caller(conn, config, SESSIONS, principal, client).await?;
     let rows: Vec<SessionRow> = sessions::table
         .filter(sessions::user_id.eq(principal.user_id))
         .filter(sessions::revoked_at.is_null())
@@ -553,14 +536,7 @@ pub async fn revoke_session(
     client: &str,
     id: Uuid,
 ) -> ApiResult<()> {
-    limit(
-        conn,
-        config,
-        SESSIONS,
-        &principal.user_id.to_string(),
-        client,
-    )
-    .await?;
+    limit_caller(conn, config, SESSIONS, principal, client).await?;
     let live: Option<Uuid> = sessions::table
         .filter(sessions::id.eq(id))
         .filter(sessions::user_id.eq(principal.user_id))
@@ -590,26 +566,10 @@ pub async fn revoke_other_sessions(
     principal: &Principal,
     client: &str,
 ) -> ApiResult<RevokedSessions> {
-    limit(
-        conn,
-        config,
-        SESSIONS,
-        &principal.user_id.to_string(),
-        client,
-    )
-    .await?;
-    let others: Vec<Uuid> = conn
+    limit_caller(conn, config, SESSIONS, principal, client).await?;
+    let others = conn
         .transaction(async |conn| {
-            let others: Vec<Uuid> = sessions::table
-                .filter(sessions::user_id.eq(principal.user_id))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::id.ne(principal.session_id))
-                .select(sessions::id)
-                .for_update()
-                .load(conn)
-                .await?;
-            revoke_sessions(conn, &others).await?;
-            ApiResult::Ok(others)
+            revoke_user_sessions(conn, principal.user_id, Some(principal.session_id)).await
         })
         .await?;
     for id in &others {

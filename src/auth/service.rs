@@ -254,16 +254,15 @@ pub async fn register(
     client: &str,
     req: RegisterRequest,
 ) -> ApiResult<()> {
+    // Counted before the password is hashed: requests over the limit cost no argon2. (A request
+    // whose address cannot be read is refused by the checks without being counted.)
+    if let Ok(email) = parse_email(&req.email) {
+        let mut conn = stores.platform().await?;
+        super::accounts::limit(&mut conn, config, super::accounts::REGISTER, &email, client)
+            .await?;
+    }
     let new = check_registration(config, req).await?;
     let mut conn = stores.platform().await?;
-    super::accounts::limit(
-        &mut conn,
-        config,
-        super::accounts::REGISTER,
-        &new.account.email,
-        client,
-    )
-    .await?;
     let outcome = conn
         .transaction(async |conn| {
             let taken: Option<User> = users::table
@@ -452,16 +451,15 @@ impl ClientInfo {
     }
 }
 
-/// Logs in from `client`, starting a new session.
+/// Logs in `from` a client, starting a new session.
 pub async fn login(
     conn: &mut AsyncPgConnection,
     keys: &JwtKeys,
     config: &Config,
     req: LoginRequest,
-    client: &ClientInfo,
+    from: &ClientInfo,
 ) -> ApiResult<TokenResponse> {
-    let info = client;
-    let client = info.address.as_str();
+    let client = from.address.as_str();
     let email_key = req.email.trim().to_lowercase();
     if email_key.is_empty() || req.password.is_empty() || email_key.len() > 254 {
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
@@ -502,7 +500,7 @@ pub async fn login(
             .values((
                 sessions::id.eq(session_id),
                 sessions::user_id.eq(membership.user_id),
-                sessions::user_agent.eq(info.user_agent()),
+                sessions::user_agent.eq(from.user_agent()),
                 sessions::client_address.eq(client),
             ))
             .execute(conn)
@@ -597,19 +595,24 @@ async fn revoke_session(conn: &mut AsyncPgConnection, session: Uuid) -> ApiResul
     revoke_sessions(conn, &[session]).await
 }
 
-/// Revokes every session of a user (they are being disabled); the caller forgets the user in
+/// Revokes every live session of a user but `keep` (the caller's own, when it stays signed
+/// in), and their refresh tokens; returns the sessions it ended. The caller forgets the user in
 /// the cache after commit.
 pub(super) async fn revoke_user_sessions(
     conn: &mut AsyncPgConnection,
     user: Uuid,
-) -> ApiResult<()> {
+    keep: Option<Uuid>,
+) -> ApiResult<Vec<Uuid>> {
     let live: Vec<Uuid> = sessions::table
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
         .select(sessions::id)
+        .for_update()
         .load(conn)
         .await?;
-    revoke_sessions(conn, &live).await
+    let ended: Vec<Uuid> = live.into_iter().filter(|id| Some(*id) != keep).collect();
+    revoke_sessions(conn, &ended).await?;
+    Ok(ended)
 }
 
 /// Revokes the sessions `ids` and their refresh tokens (a session's id is its token family),

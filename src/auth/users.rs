@@ -136,7 +136,7 @@ pub async fn set_disabled(
                     .execute(conn)
                     .await?;
                 if disabled {
-                    revoke_user_sessions(conn, id).await?;
+                    revoke_user_sessions(conn, id, None).await?;
                 }
                 record(conn, principal, id, action, &json!({})).await?;
             }

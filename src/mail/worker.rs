@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::transport::{Outgoing, SendError, Transport};
 use crate::AppState;
-use crate::background::{Periodic, Stopped, backoff};
+use crate::background::{Periodic, Stopped, backoff, lease};
 use crate::db::schema::mail_outbox;
 use crate::error::ApiResult;
 
@@ -115,9 +115,7 @@ async fn record(
 pub async fn run_once(state: &AppState, transport: &Transport) -> ApiResult<usize> {
     let config = &state.config;
     let timeout = Duration::from_secs(config.mail_timeout_secs);
-    // Every round of sends may take the whole timeout; then a margin for the checkouts.
-    let rounds = (BATCH as u64).div_ceil(CONCURRENCY as u64);
-    let lease = timeout * rounds as u32 + Duration::from_secs(30);
+    let lease = lease(BATCH as u32, CONCURRENCY as u32, config.mail_timeout_secs);
     let claimed = claim(&mut *state.stores.platform().await?, lease).await?;
     let count = claimed.len();
     let results: Vec<ApiResult<()>> = futures_util::stream::iter(claimed)

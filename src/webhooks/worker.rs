@@ -19,25 +19,10 @@ use super::api::EventEnvelope;
 use super::target::{self, Guarded, SystemResolver, TargetPolicy};
 use super::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 use crate::AppState;
-use crate::background::{Periodic, Stopped, backoff};
+use crate::background::{LEASE_MARGIN_SECS, Periodic, Stopped, backoff, lease};
 use crate::config::Config;
 use crate::db::schema::{webhook_attempts, webhook_deliveries};
 use crate::error::{ApiError, ApiResult};
-
-/// Time a lease grants beyond the sends themselves: the claim and the checkouts that record
-/// results (each waits at most the pool's 10 s).
-const LEASE_MARGIN_SECS: u64 = 30;
-
-/// How long claimed deliveries stay invisible to other workers: every round of `concurrency`
-/// requests may take the whole request timeout, then the margin.
-pub fn lease(batch: u32, concurrency: u32, timeout_secs: u64) -> Duration {
-    let rounds = u64::from(batch.div_ceil(concurrency.max(1)));
-    Duration::from_secs(
-        rounds
-            .saturating_mul(timeout_secs)
-            .saturating_add(LEASE_MARGIN_SECS),
-    )
-}
 
 /// Sends webhook requests: the HTTP client (no redirects, no proxy, the policy's resolver) and
 /// the policy it was built with, which literal addresses are checked against.
@@ -347,36 +332,4 @@ pub async fn run(state: Arc<AppState>, stopped: Stopped) {
             },
         )
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lease_outlasts_every_round_of_requests() {
-        // Defaults: 20 deliveries, 8 at a time, 10 s each: 3 rounds, 30 s, plus the margin.
-        assert_eq!(
-            lease(20, 8, 10),
-            Duration::from_secs(30 + LEASE_MARGIN_SECS)
-        );
-        assert_eq!(
-            lease(16, 8, 10),
-            Duration::from_secs(20 + LEASE_MARGIN_SECS)
-        );
-        // One at a time: the old worst case of 20 × 10 s no longer outlives the lease.
-        assert_eq!(
-            lease(20, 1, 10),
-            Duration::from_secs(200 + LEASE_MARGIN_SECS)
-        );
-        assert_eq!(lease(1, 8, 60), Duration::from_secs(60 + LEASE_MARGIN_SECS));
-        for batch in 1..=50u32 {
-            for concurrency in 1..=20 {
-                for timeout in [1, 10, 300] {
-                    let rounds = u64::from(batch.div_ceil(concurrency));
-                    assert!(lease(batch, concurrency, timeout).as_secs() > rounds * timeout);
-                }
-            }
-        }
-    }
 }
